@@ -1,0 +1,56 @@
+# Every command a contributor needs. Each target works from a fresh clone:
+# Go modules come through the module proxy, tools are pinned in tools/go.mod.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+# Every module of the repository except the pinned tools.
+MODULES := $(shell find . -name go.mod -not -path './tools/*' -not -path './bin/*' -exec dirname {} \; | sort)
+BIN := $(CURDIR)/bin
+FUZZTIME ?= 10s
+BENCHTIME ?= 1s
+
+.PHONY: test check fmt vet staticcheck fuzz bench proto proto-check tools clean
+
+## test: go vet, then the race-enabled tests of every module.
+test: vet
+	@for m in $(MODULES); do echo "== go test -race $$m"; (cd $$m && go test -race -count=1 ./...); done
+
+## check: gofmt, go vet and staticcheck over every module.
+check: fmt vet staticcheck
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	@for m in $(MODULES); do echo "== go vet $$m"; (cd $$m && go vet ./...); done
+
+staticcheck: tools
+	@for m in $(MODULES); do echo "== staticcheck $$m"; (cd $$m && $(BIN)/staticcheck ./...); done
+
+## tools: build the pinned development tools into ./bin.
+tools: $(BIN)/.stamp
+$(BIN)/.stamp: tools/go.mod tools/go.sum
+	cd tools && GOWORK=off GOBIN=$(BIN) go install tool
+	@touch $@
+
+## fuzz: run every fuzz target of every module for FUZZTIME each.
+fuzz:
+	@FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh $(MODULES)
+
+## bench: run the benchmarks beside the code.
+bench:
+	@for m in $(MODULES); do (cd $$m && go test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...); done
+
+## proto: regenerate the reference encoders and descriptor from raftpb/raft.proto.
+proto: tools
+	@bash scripts/proto.sh
+
+## proto-check: fail if the checked-in generated code is not what `make proto` writes.
+proto-check: proto
+	@git diff --exit-code -- $$(bash scripts/proto.sh --outputs) || \
+		{ echo "generated protobuf code is stale: run 'make proto' and commit the result"; exit 1; }
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,3 @@
+module github.com/tickraft/raft
+
+go 1.26
