@@ -1,3 +1,10 @@
 module github.com/tickraft/raft
 
 go 1.26
+
+require (
+	github.com/cockroachdb/datadriven v1.0.3 // indirect
+	github.com/google/go-cmp v0.7.0 // indirect
+	github.com/pmezard/go-difflib v1.0.0 // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
+)
