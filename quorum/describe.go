@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Describe returns a multi-line table of the voters and their acknowledged
@@ -45,8 +47,8 @@ func (c MajorityConfig) describeTo(b *strings.Builder, indent string, l AckedInd
 			r.idx = 0
 		}
 		rows = append(rows, r)
-		idWidth = max(idWidth, len(fmt.Sprint(id)))
-		idxWidth = max(idxWidth, len(r.idx.String()))
+		idWidth = max(idWidth, len(strconv.FormatUint(id, 10)))
+		idxWidth = max(idxWidth, utf8.RuneCountInString(r.idx.String()))
 	}
 	// Highest index first; the stable sort keeps ties in ascending ID order.
 	slices.SortStableFunc(rows, func(a, b ackRow) int { return cmp.Compare(b.idx, a.idx) })
