@@ -1,7 +1,7 @@
 package quorum
 
-// JointConfig is a configuration of two groups of (possibly overlapping)
-// majority configurations. Decisions require the support of both majorities.
+// JointConfig pairs two majority configs, which may share voters, for the
+// duration of a membership change; a decision needs a majority of each.
 // By convention c[0] is the incoming config and c[1] the outgoing one, which
 // is empty outside a joint transition.
 type JointConfig [2]MajorityConfig
@@ -15,8 +15,8 @@ func (c JointConfig) String() string {
 	return c[0].String()
 }
 
-// IDs returns a newly initialized map representing the set of voters present
-// in the joint configuration.
+// IDs returns the union of both halves' voters as a new map that the caller
+// may modify.
 func (c JointConfig) IDs() map[uint64]struct{} {
 	ids := make(map[uint64]struct{}, len(c[0])+len(c[1]))
 	for _, half := range c {
@@ -27,17 +27,16 @@ func (c JointConfig) IDs() map[uint64]struct{} {
 	return ids
 }
 
-// CommittedIndex returns the largest committed index for the given joint
-// quorum: an index is jointly committed if it is committed in both halves.
+// CommittedIndex is the lower of the two halves' commit indexes, since an
+// entry is committed only once each half has a majority holding it.
 // An empty half commits math.MaxUint64, so the other half decides alone.
 func (c JointConfig) CommittedIndex(l AckedIndexer) Index {
 	return min(c[0].CommittedIndex(l), c[1].CommittedIndex(l))
 }
 
-// VoteResult takes a mapping of voters to yes/no (true/false) votes and
-// returns a result indicating whether the vote is pending, lost, or won.
-// A joint quorum requires both majority quorums to vote in favor: the vote is
-// lost as soon as either half loses, and won only once both have won.
+// VoteResult tallies votes in each half, as MajorityConfig.VoteResult does.
+// The vote is lost as soon as either half loses, and won only once both have
+// won.
 func (c JointConfig) VoteResult(votes map[uint64]bool) VoteResult {
 	incoming, outgoing := c[0].VoteResult(votes), c[1].VoteResult(votes)
 	switch {

@@ -7,7 +7,8 @@ import (
 	"strings"
 )
 
-// MajorityConfig is a set of IDs that uses majority quorums to make decisions.
+// MajorityConfig is a set of voter IDs. A decision needs more than half of
+// them.
 type MajorityConfig map[uint64]struct{}
 
 // quorumSize is the number of voters that make a majority of n.
@@ -28,7 +29,7 @@ func (c MajorityConfig) String() string {
 	return b.String()
 }
 
-// Slice returns the MajorityConfig as a sorted slice.
+// Slice returns the voter IDs in ascending order, in a new slice.
 func (c MajorityConfig) Slice() []uint64 {
 	ids := make([]uint64, 0, len(c))
 	for id := range c {
@@ -88,11 +89,10 @@ func sortIndexes(s []Index) {
 	}
 }
 
-// VoteResult takes a mapping of voters to yes/no (true/false) votes and
-// returns a result indicating whether the vote is pending (i.e. neither a
-// quorum of yes/no has been reached), won (a quorum of yes has been reached),
-// or lost (a quorum of no has been reached). Votes from IDs outside the config
-// are ignored. The empty config wins every vote, so that as one half of a
+// VoteResult tallies votes (true for yes, false for no; an absent voter has not
+// voted yet): won once a majority said yes, lost once a majority of yes can no
+// longer be reached, pending otherwise. Votes from IDs outside the config are
+// ignored. The empty config wins every vote, so that as one half of a
 // joint config it defers to the other half.
 func (c MajorityConfig) VoteResult(votes map[uint64]bool) VoteResult {
 	if len(c) == 0 {

@@ -8,7 +8,7 @@ import (
 	"strconv"
 )
 
-// Index is a Raft log position.
+// Index is a position in the Raft log.
 type Index uint64
 
 // String renders the index in decimal, or "∞" for math.MaxUint64, the value an
@@ -20,23 +20,23 @@ func (i Index) String() string {
 	return strconv.FormatUint(uint64(i), 10)
 }
 
-// AckedIndexer allows looking up a commit index for a given ID of a voter from
-// a corresponding MajorityConfig. A voter that is not found counts as having
-// acknowledged index 0.
+// AckedIndexer reports the highest log index each voter has acknowledged
+// (for the leader: durably replicated). A voter it does not know counts as
+// having acknowledged index 0.
 type AckedIndexer interface {
 	AckedIndex(voterID uint64) (idx Index, found bool)
 }
 
-// VoteResult indicates the outcome of a vote.
+// VoteResult is the state of an election as far as the votes seen so far tell.
 type VoteResult uint8
 
 const (
-	// VotePending indicates that the decision of the vote depends on future
-	// votes, i.e. neither "yes" or "no" has reached quorum yet.
+	// VotePending means the outcome still depends on voters not yet heard
+	// from: both winning and losing remain possible.
 	VotePending VoteResult = 1 + iota
-	// VoteLost indicates that the quorum has voted "no".
+	// VoteLost means enough voters refused that a majority of yes is impossible.
 	VoteLost
-	// VoteWon indicates that the quorum has voted "yes".
+	// VoteWon means a majority voted yes.
 	VoteWon
 )
 
