@@ -161,12 +161,11 @@ func (p *ProgressTracker) Visit(f func(id uint64, pr *Progress)) {
 // QuorumActive returns true if the quorum is active from the view of the local
 // raft state machine. Otherwise, it returns false.
 func (p *ProgressTracker) QuorumActive() bool {
-	// Each voter "votes" with its RecentActive flag; learners have no say.
+	// Each peer "votes" with its RecentActive flag; VoteResult ignores the
+	// learners' votes as they are not in Voters.
 	votes := make(map[uint64]bool, len(p.Progress))
 	for id, pr := range p.Progress {
-		if !pr.IsLearner {
-			votes[id] = pr.RecentActive
-		}
+		votes[id] = pr.RecentActive
 	}
 	return p.Voters.VoteResult(votes) == quorum.VoteWon
 }
