@@ -2,7 +2,6 @@ package confchange
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -45,13 +44,13 @@ func (d *driver) run(t *testing.T, td *datadriven.TestData) string {
 	before := render(d.chg.Tracker.Config, d.chg.Tracker.Progress)
 	switch td.Cmd {
 	case "simple":
-		cfg, prs, err = d.chg.Simple(mustParseChanges(t, td.Input)...)
+		cfg, prs, err = d.chg.Simple(mustParseChanges(t, td)...)
 	case "enter-joint":
 		autoLeave := false
 		if td.HasArg("autoleave") {
 			td.ScanArgs(t, "autoleave", &autoLeave)
 		}
-		cfg, prs, err = d.chg.EnterJoint(autoLeave, mustParseChanges(t, td.Input)...)
+		cfg, prs, err = d.chg.EnterJoint(autoLeave, mustParseChanges(t, td)...)
 	case "leave-joint":
 		cfg, prs, err = d.chg.LeaveJoint()
 	case "restore":
@@ -124,19 +123,10 @@ func scanConfState(t *testing.T, td *datadriven.TestData) pb.ConfState {
 
 // mustParseChanges reads tokens such as "v1 l2 r3 u4": a letter for the
 // change type (voter, learner, remove, update) and the node id.
-func mustParseChanges(t *testing.T, input string) []pb.ConfChangeSingle {
-	types := map[byte]pb.ConfChangeType{
-		'v': pb.ConfChangeAddNode, 'l': pb.ConfChangeAddLearnerNode,
-		'r': pb.ConfChangeRemoveNode, 'u': pb.ConfChangeUpdateNode,
-	}
-	var ccs []pb.ConfChangeSingle
-	for _, tok := range strings.Fields(input) {
-		typ, ok := types[tok[0]]
-		id, err := strconv.ParseUint(tok[1:], 10, 64)
-		if !ok || err != nil {
-			t.Fatalf("bad change token %q: want v, l, r or u followed by a node id", tok)
-		}
-		ccs = append(ccs, pb.ConfChangeSingle{Type: typ, NodeID: id})
+func mustParseChanges(t *testing.T, td *datadriven.TestData) []pb.ConfChangeSingle {
+	ccs, err := pb.ConfChangesFromString(td.Input)
+	if err != nil {
+		t.Fatalf("%s: %v", td.Pos, err)
 	}
 	return ccs
 }

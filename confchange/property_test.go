@@ -173,10 +173,75 @@ func randomChanges(rng *rand.Rand, maxID uint64) []pb.ConfChangeSingle {
 	return ccs
 }
 
+// operation is one call on a Changer.
+type operation struct {
+	kind      int // 0 simple, 1 enter-joint, 2 leave-joint
+	autoLeave bool
+	ccs       []pb.ConfChangeSingle
+}
+
+func (op operation) String() string {
+	switch op.kind {
+	case 0:
+		return "simple " + Describe(op.ccs...)
+	case 1:
+		return fmt.Sprintf("enter-joint autoleave=%t %s", op.autoLeave, Describe(op.ccs...))
+	default:
+		return "leave-joint"
+	}
+}
+
+// stepAgainstModel runs op on chg and on m, checks that both accept or
+// refuse it, and that an accepted result matches the model, keeps the
+// invariants and survives a Restore round trip. It installs an accepted
+// result in chg and returns the new model, or nil if op was refused.
+func stepAgainstModel(t *testing.T, desc string, chg *Changer, m *model, op operation) *model {
+	t.Helper()
+	var (
+		cfg  tracker.Config
+		prs  tracker.ProgressMap
+		err  error
+		next *model
+		ok   bool
+	)
+	switch op.kind {
+	case 0:
+		cfg, prs, err = chg.Simple(op.ccs...)
+		next, ok = m.simple(op.ccs)
+	case 1:
+		cfg, prs, err = chg.EnterJoint(op.autoLeave, op.ccs...)
+		next, ok = m.enterJoint(op.autoLeave, op.ccs)
+	default:
+		cfg, prs, err = chg.LeaveJoint()
+		next, ok = m.leaveJoint()
+	}
+	if slices.ContainsFunc(op.ccs, unknownType) && op.kind != 2 {
+		ok = false
+	}
+	desc = fmt.Sprintf("%s: %s on %s", desc, op, m)
+	if (err == nil) != ok {
+		t.Fatalf("%s: got error %v, model says allowed=%t", desc, err, ok)
+	}
+	if err != nil {
+		return nil
+	}
+	if got := modelOf(cfg); got.String() != next.String() {
+		t.Fatalf("%s: got config %s, want %s", desc, got, next)
+	}
+	checkStep(t, desc, cfg, prs)
+	checkRestore(t, desc, cfg)
+	chg.Tracker.Config, chg.Tracker.Progress = cfg, prs
+	return next
+}
+
+// unknownType reports a change the Changer must refuse for its type; id 0
+// is skipped before the type is looked at.
+func unknownType(c pb.ConfChangeSingle) bool {
+	return c.NodeID != 0 && c.Type > pb.ConfChangeAddLearnerNode
+}
+
 // TestRandomAgainstModel runs random operations, accepted or refused, and
-// checks after each one that the Changer agrees with the model on whether
-// it is allowed and on the resulting config, that the invariants hold, and
-// that Restore of the resulting ConfState gives back the same config.
+// checks each against the model (see stepAgainstModel).
 func TestRandomAgainstModel(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	accepted := 0
@@ -185,43 +250,11 @@ func TestRandomAgainstModel(t *testing.T) {
 		m := newModel()
 		for step := range 30 {
 			chg.LastIndex = rng.Uint64N(100)
-			var (
-				cfg  tracker.Config
-				prs  tracker.ProgressMap
-				err  error
-				next *model
-				ok   bool
-				desc string
-			)
-			switch ccs := randomChanges(rng, 6); rng.IntN(3) {
-			case 0:
-				desc = "simple " + Describe(ccs...)
-				cfg, prs, err = chg.Simple(ccs...)
-				next, ok = m.simple(ccs)
-			case 1:
-				autoLeave := rng.IntN(2) == 0
-				desc = fmt.Sprintf("enter-joint autoleave=%t %s", autoLeave, Describe(ccs...))
-				cfg, prs, err = chg.EnterJoint(autoLeave, ccs...)
-				next, ok = m.enterJoint(autoLeave, ccs)
-			default:
-				desc = "leave-joint"
-				cfg, prs, err = chg.LeaveJoint()
-				next, ok = m.leaveJoint()
+			op := operation{kind: rng.IntN(3), autoLeave: rng.IntN(2) == 0, ccs: randomChanges(rng, 6)}
+			if next := stepAgainstModel(t, fmt.Sprintf("run %d step %d", run, step), &chg, m, op); next != nil {
+				m = next
+				accepted++
 			}
-			desc = fmt.Sprintf("run %d step %d: %s on %s", run, step, desc, m)
-			if (err == nil) != ok {
-				t.Fatalf("%s: got error %v, model says allowed=%t", desc, err, ok)
-			}
-			if err != nil {
-				continue
-			}
-			accepted++
-			if got := modelOf(cfg); got.String() != next.String() {
-				t.Fatalf("%s: got config %s, want %s", desc, got, next)
-			}
-			checkStep(t, desc, cfg, prs)
-			checkRestore(t, desc, cfg)
-			chg.Tracker.Config, chg.Tracker.Progress, m = cfg, prs, next
 		}
 	}
 	// Guard against a generator that makes nearly everything fail.
