@@ -14,22 +14,27 @@ import (
 // Every change of State goes through a named method below; callers never
 // assign State themselves.
 //
-//	                 MaybeUpdate ack, then BecomeReplicate
-//	   +------------+ ----------------------------------> +----------------+
-//	   | StateProbe |                                     | StateReplicate |
-//	   +------------+ <---------------------------------- +----------------+
-//	      |     ^     BecomeProbe (rejection, unreachable)        |
-//	      |     |                                                 |
-//	      |     | BecomeProbe (snapshot applied or failed)        |
-//	      |     |                                                 |
-//	      |  +---------------+      BecomeSnapshot(i)             |
-//	      +->| StateSnapshot |<-----------------------------------+
-//	BecomeSn.+---------------+   (Next-1 compacted away)
+//	            ack (MaybeUpdate), then BecomeReplicate
+//	+------------+ ---------------------------------> +----------------+
+//	| StateProbe |                                    | StateReplicate |
+//	+------------+ <--------------------------------- +----------------+
+//	   |     ^       BecomeProbe: a genuine rejection         |
+//	   |     |       (MaybeDecrTo), or unreachable            |
+//	   |     |                                                |
+//	   |     | BecomeProbe: snapshot applied,                 |
+//	   |     | failed, or acked by an append                  |
+//	   v     |                                                |
+//	+---------------+          BecomeSnapshot(i)              |
+//	| StateSnapshot | <---------------------------------------+
+//	+---------------+
+//
+// BecomeSnapshot is taken from either other state once entry Next-1 has been
+// compacted away, so that appends can no longer catch the follower up.
 //
 // Invariants, checked by the tests after every operation:
 //
-//   - Always 0 <= Match < Next: Match is acknowledged, Next is not yet known
-//     to be, and entries in (Match, Next) are in flight.
+//   - Always 0 <= Match < Next: Match is acknowledged, Next is not, and
+//     entries in (Match, Next) were sent but are not acknowledged yet.
 //   - StateProbe: nothing in Inflights and PendingSnapshot == 0. At most one
 //     MsgApp is in flight: sending entries sets MsgAppFlowPaused until an
 //     answer (ack, rejection, heartbeat response) clears it.
