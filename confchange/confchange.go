@@ -13,6 +13,7 @@
 package confchange
 
 import (
+	"errors"
 	"fmt"
 
 	pb "github.com/tickraft/raft/raftpb"
@@ -22,6 +23,12 @@ import (
 // Changer computes configuration changes against a ProgressTracker. The
 // tracker is only read: every method works on copies and returns the new
 // configuration and progress map, leaving it to the caller to install them.
+// On error nothing is returned and nothing has changed.
+//
+// Changes apply in order and are idempotent. A change naming node 0 is
+// skipped. ConfChangeUpdateNode changes neither membership nor progress
+// (and, as in etcd v3.6, starts no progress for an unknown node): only the
+// application's metadata carried in the change's context is updated.
 type Changer struct {
 	Tracker tracker.ProgressTracker
 	// LastIndex is the leader's last log index; progress created for a new
@@ -32,8 +39,8 @@ type Changer struct {
 // EnterJoint turns the current configuration C into the joint
 // configuration C_new && C, where C_new is C with ccs applied. If autoLeave
 // is set, raft leaves the joint configuration by itself once it is
-// committed; otherwise the application must call LeaveJoint (by proposing
-// an empty ConfChangeV2).
+// committed; otherwise it stays joint until the application proposes an
+// empty ConfChangeV2, which raft applies with LeaveJoint.
 //
 // A voter demoted to learner by ccs keeps voting in the outgoing half, so
 // it waits in LearnersNext and becomes a learner in LeaveJoint.
@@ -48,7 +55,7 @@ func (c Changer) EnterJoint(autoLeave bool, ccs ...pb.ConfChangeSingle) (tracker
 	if len(incoming(cfg.Voters)) == 0 {
 		// Joint consensus over an empty outgoing half would let the
 		// incoming half decide alone, defeating its purpose.
-		return c.fail(fmt.Errorf("confchange: cannot enter a joint config from a config with no voters"))
+		return c.fail(errors.New("confchange: cannot enter a joint config from a config with no voters"))
 	}
 	cfg.Voters[1] = cloneSet(incoming(cfg.Voters))
 	if err := c.apply(&cfg, prs, ccs...); err != nil {

@@ -1,6 +1,7 @@
 package confchange
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/tickraft/raft/tracker"
@@ -36,7 +37,7 @@ func checkInvariants(cfg tracker.Config, prs tracker.ProgressMap) error {
 			return fmt.Errorf("nodes %s are in LearnersNext but the config is not joint", describeIDs(cfg.LearnersNext))
 		}
 		if cfg.AutoLeave {
-			return fmt.Errorf("AutoLeave is set but the config is not joint")
+			return errors.New("AutoLeave is set but the config is not joint")
 		}
 	}
 	return nil
