@@ -92,13 +92,19 @@ func putVarint(b []byte, i int, v uint64) int {
 	return i
 }
 
-// putUint64Field writes a varint field with the one-byte tag tag.
+// putUint64Field writes a varint field with the one-byte tag tag. The
+// common one-byte value is written inline.
 func putUint64Field(b []byte, i int, tag byte, v uint64) int {
 	if v < 0x80 {
 		b[i-1] = byte(v)
 		b[i-2] = tag
 		return i - 2
 	}
+	return putLongUint64Field(b, i, tag, v)
+}
+
+//go:noinline
+func putLongUint64Field(b []byte, i int, tag byte, v uint64) int {
 	i = putVarint(b, i, v)
 	i--
 	b[i] = tag
@@ -147,6 +153,7 @@ func consumeVarint(b []byte, i int) (uint64, int, error) {
 	return consumeVarintSlow(b, i)
 }
 
+//go:noinline
 func consumeVarintSlow(b []byte, i int) (uint64, int, error) {
 	var v uint64
 	for shift := uint(0); shift < 64; shift += 7 {
@@ -179,17 +186,24 @@ func consumeLength(b []byte, i int) (start, end int, err error) {
 	return i, i + int(n), nil
 }
 
-// consumeTag decodes the field key at b[i:]. An end-group key here means a
-// group was closed that was never opened.
+// consumeTag decodes the field key at b[i:]. The common one-byte key of a
+// valid field is decoded inline.
 func consumeTag(b []byte, i int, msg string) (protowire.Number, protowire.Type, int, error) {
-	var key uint64
-	if i < len(b) && b[i] < 0x80 {
-		key, i = uint64(b[i]), i+1
-	} else {
-		var err error
-		if key, i, err = consumeVarintSlow(b, i); err != nil {
-			return 0, 0, i, fmt.Errorf("raftpb: %s: field key: %w", msg, err)
+	if i < len(b) {
+		if c := b[i]; c < 0x80 && c >= 8 && c&7 != byte(protowire.EndGroupType) {
+			return protowire.Number(c >> 3), protowire.Type(c & 7), i + 1, nil
 		}
+	}
+	return consumeTagSlow(b, i, msg)
+}
+
+// consumeTagSlow decodes any key, and rejects field number zero, numbers
+// beyond int32, and an end-group key, which here would close a group that
+// was never opened.
+func consumeTagSlow(b []byte, i int, msg string) (protowire.Number, protowire.Type, int, error) {
+	key, i, err := consumeVarint(b, i)
+	if err != nil {
+		return 0, 0, i, fmt.Errorf("raftpb: %s: field key: %w", msg, err)
 	}
 	num, typ := key>>3, protowire.Type(key&7)
 	if num == 0 || num > math.MaxInt32 {
@@ -211,8 +225,16 @@ func wireTypeError(msg, field string, typ protowire.Type) error {
 	return fmt.Errorf("raftpb: %s.%s: wrong wire type %d", msg, field, typ)
 }
 
-// decodeUint64 decodes a varint field's value.
+// decodeUint64 decodes a varint field's value; a one-byte value of the
+// right wire type is decoded inline.
 func decodeUint64(b []byte, i int, typ protowire.Type, msg, field string) (uint64, int, error) {
+	if typ == protowire.VarintType && i < len(b) && b[i] < 0x80 {
+		return uint64(b[i]), i + 1, nil
+	}
+	return decodeUint64Slow(b, i, typ, msg, field)
+}
+
+func decodeUint64Slow(b []byte, i int, typ protowire.Type, msg, field string) (uint64, int, error) {
 	if typ != protowire.VarintType {
 		return 0, i, wireTypeError(msg, field, typ)
 	}
