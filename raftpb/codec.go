@@ -32,6 +32,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"unsafe"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -92,22 +93,18 @@ func putVarint(b []byte, i int, v uint64) int {
 	return i
 }
 
-// putUint64Field writes a varint field with the one-byte tag tag. The
-// common one-byte value is written inline.
+// putUint64Field writes a varint field with the one-byte tag tag. It is
+// small enough to be inlined, loop included.
 func putUint64Field(b []byte, i int, tag byte, v uint64) int {
-	if v < 0x80 {
-		b[i-1] = byte(v)
-		b[i-2] = tag
-		return i - 2
-	}
-	return putLongUint64Field(b, i, tag, v)
-}
-
-//go:noinline
-func putLongUint64Field(b []byte, i int, tag byte, v uint64) int {
-	i = putVarint(b, i, v)
-	i--
+	n := int(9*uint32(bits.Len64(v))+64) / 64 // sizeVarint, spelled out to stay inlinable
+	i -= n + 1
 	b[i] = tag
+	j := i + 1
+	for ; v >= 0x80; j++ {
+		b[j] = byte(v) | 0x80
+		v >>= 7
+	}
+	b[j] = byte(v)
 	return i
 }
 
@@ -146,24 +143,16 @@ func checkBuffer(have, need int) error {
 
 // consumeVarint decodes the varint at b[i:] and returns it with the index
 // after it. Like gogo it accepts up to ten bytes and ignores bits past 64.
+// It is small enough to be inlined.
 func consumeVarint(b []byte, i int) (uint64, int, error) {
-	if i < len(b) && b[i] < 0x80 {
-		return uint64(b[i]), i + 1, nil
-	}
-	return consumeVarintSlow(b, i)
-}
-
-//go:noinline
-func consumeVarintSlow(b []byte, i int) (uint64, int, error) {
 	var v uint64
 	for shift := uint(0); shift < 64; shift += 7 {
 		if i >= len(b) {
 			return 0, i, io.ErrUnexpectedEOF
 		}
 		c := b[i]
-		i++
 		v |= uint64(c&0x7f) << shift
-		if c < 0x80 {
+		if i++; c < 0x80 {
 			return v, i, nil
 		}
 	}
@@ -186,81 +175,68 @@ func consumeLength(b []byte, i int) (start, end int, err error) {
 	return i, i + int(n), nil
 }
 
-// consumeTag decodes the field key at b[i:]. The common one-byte key of a
-// valid field is decoded inline.
-func consumeTag(b []byte, i int, msg string) (protowire.Number, protowire.Type, int, error) {
-	if i < len(b) {
-		if c := b[i]; c < 0x80 && c >= 8 && c&7 != byte(protowire.EndGroupType) {
-			return protowire.Number(c >> 3), protowire.Type(c & 7), i + 1, nil
-		}
-	}
-	return consumeTagSlow(b, i, msg)
+// shortKey decodes the common one-byte key of a valid field; other keys
+// go through consumeTag.
+func shortKey(c byte) (protowire.Number, protowire.Type, bool) {
+	return protowire.Number(c >> 3), protowire.Type(c & 7), c < 0x80 && c >= 8 && c&7 != byte(protowire.EndGroupType)
 }
 
-// consumeTagSlow decodes any key, and rejects field number zero, numbers
-// beyond int32, and an end-group key, which here would close a group that
-// was never opened.
-func consumeTagSlow(b []byte, i int, msg string) (protowire.Number, protowire.Type, int, error) {
+// consumeTag decodes the field key at b[i:] and rejects field number zero,
+// numbers beyond int32, and an end-group key, which here would close a
+// group that was never opened.
+func consumeTag(b []byte, i int) (protowire.Number, protowire.Type, int, error) {
 	key, i, err := consumeVarint(b, i)
 	if err != nil {
-		return 0, 0, i, fmt.Errorf("raftpb: %s: field key: %w", msg, err)
+		return 0, 0, i, err
 	}
 	num, typ := key>>3, protowire.Type(key&7)
 	if num == 0 || num > math.MaxInt32 {
-		return 0, 0, i, fmt.Errorf("raftpb: %s: illegal field number %d", msg, num)
+		return 0, 0, i, errFieldNumber
 	}
 	if typ == protowire.EndGroupType {
-		return 0, 0, i, fmt.Errorf("raftpb: %s: field %d: %w", msg, num, ErrUnexpectedEndOfGroupRaft)
+		return 0, 0, i, ErrUnexpectedEndOfGroupRaft
 	}
 	return protowire.Number(num), typ, i, nil
 }
 
-// fieldError says which field of which message failed to decode.
-func fieldError(msg, field string, err error) error {
-	return fmt.Errorf("raftpb: %s.%s: %w", msg, field, err)
+// errFieldNumber and errWireType are wrapped by fieldError with the field
+// they concern.
+var (
+	errFieldNumber = errors.New("illegal field number")
+	errWireType    = errors.New("wrong wire type")
+)
+
+// fieldError says where decoding failed: the message, the field number
+// and the key's wire type. Errors of nested messages come out as a path.
+func fieldError(msg string, num protowire.Number, typ protowire.Type, err error) error {
+	return fmt.Errorf("raftpb: %s field %d (wire type %d): %w", msg, num, typ, err)
 }
 
-// wireTypeError reports a known field sent with the wrong wire type.
-func wireTypeError(msg, field string, typ protowire.Type) error {
-	return fmt.Errorf("raftpb: %s.%s: wrong wire type %d", msg, field, typ)
+// keyError reports a malformed field key.
+func keyError(msg string, err error) error {
+	return fmt.Errorf("raftpb: %s: field key: %w", msg, err)
 }
 
-// decodeUint64 decodes a varint field's value; a one-byte value of the
-// right wire type is decoded inline.
-func decodeUint64(b []byte, i int, typ protowire.Type, msg, field string) (uint64, int, error) {
-	if typ == protowire.VarintType && i < len(b) && b[i] < 0x80 {
-		return uint64(b[i]), i + 1, nil
+// decodeUint64 decodes a varint field's value.
+func decodeUint64(b []byte, i int, typ protowire.Type) (uint64, int, error) {
+	if typ == protowire.VarintType {
+		return consumeVarint(b, i)
 	}
-	return decodeUint64Slow(b, i, typ, msg, field)
-}
-
-func decodeUint64Slow(b []byte, i int, typ protowire.Type, msg, field string) (uint64, int, error) {
-	if typ != protowire.VarintType {
-		return 0, i, wireTypeError(msg, field, typ)
-	}
-	v, i, err := consumeVarint(b, i)
-	if err != nil {
-		return 0, i, fieldError(msg, field, err)
-	}
-	return v, i, nil
+	return 0, 0, errWireType
 }
 
 // decodeSpan decodes a length-delimited field's bounds.
-func decodeSpan(b []byte, i int, typ protowire.Type, msg, field string) (start, end int, err error) {
+func decodeSpan(b []byte, i int, typ protowire.Type) (start, end int, err error) {
 	if typ != protowire.BytesType {
-		return 0, 0, wireTypeError(msg, field, typ)
+		return 0, 0, errWireType
 	}
-	start, end, err = consumeLength(b, i)
-	if err != nil {
-		return 0, 0, fieldError(msg, field, err)
-	}
-	return start, end, nil
+	return consumeLength(b, i)
 }
 
 // decodeBytes decodes a bytes field as an alias of b, capped so that an
 // append cannot overwrite what follows it.
-func decodeBytes(b []byte, i int, typ protowire.Type, msg, field string) ([]byte, int, error) {
-	start, end, err := decodeSpan(b, i, typ, msg, field)
+func decodeBytes(b []byte, i int, typ protowire.Type) ([]byte, int, error) {
+	start, end, err := decodeSpan(b, i, typ)
 	if err != nil {
 		return nil, i, err
 	}
@@ -271,12 +247,8 @@ func decodeBytes(b []byte, i int, typ protowire.Type, msg, field string) ([]byte
 }
 
 // skipField skips the value of an unknown field whose key has been read.
-func skipField(b []byte, i int, num protowire.Number, typ protowire.Type, msg string) (int, error) {
-	i, err := skipValue(b, i, num, typ, 0)
-	if err != nil {
-		return i, fmt.Errorf("raftpb: %s: unknown field %d: %w", msg, num, err)
-	}
-	return i, nil
+func skipField(b []byte, i int, num protowire.Number, typ protowire.Type) (int, error) {
+	return skipValue(b, i, num, typ, 0)
 }
 
 // maxGroupDepth bounds the nesting of unknown groups so that hostile input

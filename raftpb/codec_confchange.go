@@ -70,29 +70,32 @@ func (m *ConfChange) UnmarshalAlias(b []byte) error { return m.decode(b) }
 func (m *ConfChange) decode(b []byte) error {
 	const msg = "ConfChange"
 	for i := 0; i < len(b); {
-		num, typ, j, err := consumeTag(b, i, msg)
-		if err != nil {
-			return err
+		num, typ, ok := shortKey(b[i])
+		j, err := i+1, error(nil)
+		if !ok {
+			if num, typ, j, err = consumeTag(b, i); err != nil {
+				return keyError(msg, err)
+			}
 		}
 		var v uint64
 		switch num {
 		case 1:
-			m.ID, i, err = decodeUint64(b, j, typ, msg, "id")
+			m.ID, i, err = decodeUint64(b, j, typ)
 		case 2:
-			v, i, err = decodeUint64(b, j, typ, msg, "type")
+			v, i, err = decodeUint64(b, j, typ)
 			m.Type = ConfChangeType(v)
 		case 3:
-			m.NodeID, i, err = decodeUint64(b, j, typ, msg, "node_id")
+			m.NodeID, i, err = decodeUint64(b, j, typ)
 		case 4:
 			var data []byte
-			if data, i, err = decodeBytes(b, j, typ, msg, "context"); err == nil {
+			if data, i, err = decodeBytes(b, j, typ); err == nil {
 				m.Context = data
 			}
 		default:
-			i, err = skipField(b, j, num, typ, msg)
+			i, err = skipField(b, j, num, typ)
 		}
 		if err != nil {
-			return err
+			return fieldError(msg, num, typ, err)
 		}
 	}
 	return nil
@@ -153,22 +156,25 @@ func (m *ConfChangeSingle) UnmarshalAlias(b []byte) error { return m.decode(b) }
 func (m *ConfChangeSingle) decode(b []byte) error {
 	const msg = "ConfChangeSingle"
 	for i := 0; i < len(b); {
-		num, typ, j, err := consumeTag(b, i, msg)
-		if err != nil {
-			return err
+		num, typ, ok := shortKey(b[i])
+		j, err := i+1, error(nil)
+		if !ok {
+			if num, typ, j, err = consumeTag(b, i); err != nil {
+				return keyError(msg, err)
+			}
 		}
 		var v uint64
 		switch num {
 		case 1:
-			v, i, err = decodeUint64(b, j, typ, msg, "type")
+			v, i, err = decodeUint64(b, j, typ)
 			m.Type = ConfChangeType(v)
 		case 2:
-			m.NodeID, i, err = decodeUint64(b, j, typ, msg, "node_id")
+			m.NodeID, i, err = decodeUint64(b, j, typ)
 		default:
-			i, err = skipField(b, j, num, typ, msg)
+			i, err = skipField(b, j, num, typ)
 		}
 		if err != nil {
-			return err
+			return fieldError(msg, num, typ, err)
 		}
 	}
 	return nil
@@ -253,18 +259,21 @@ func (m *ConfChangeV2) decode(b []byte) error {
 	// Changes is sized once per call, when first seen.
 	countedChanges := false
 	for i := 0; i < len(b); {
-		num, typ, j, err := consumeTag(b, i, msg)
-		if err != nil {
-			return err
+		num, typ, ok := shortKey(b[i])
+		j, err := i+1, error(nil)
+		if !ok {
+			if num, typ, j, err = consumeTag(b, i); err != nil {
+				return keyError(msg, err)
+			}
 		}
 		var v uint64
 		switch num {
 		case 1:
-			v, i, err = decodeUint64(b, j, typ, msg, "transition")
+			v, i, err = decodeUint64(b, j, typ)
 			m.Transition = ConfChangeTransition(v)
 		case 2:
 			var start int
-			if start, i, err = decodeSpan(b, j, typ, msg, "changes"); err != nil {
+			if start, i, err = decodeSpan(b, j, typ); err != nil {
 				break
 			}
 			if !countedChanges {
@@ -275,14 +284,14 @@ func (m *ConfChangeV2) decode(b []byte) error {
 			err = m.Changes[len(m.Changes)-1].decode(b[start:i])
 		case 3:
 			var data []byte
-			if data, i, err = decodeBytes(b, j, typ, msg, "context"); err == nil {
+			if data, i, err = decodeBytes(b, j, typ); err == nil {
 				m.Context = data
 			}
 		default:
-			i, err = skipField(b, j, num, typ, msg)
+			i, err = skipField(b, j, num, typ)
 		}
 		if err != nil {
-			return err
+			return fieldError(msg, num, typ, err)
 		}
 	}
 	return nil

@@ -71,29 +71,32 @@ func (m *Entry) UnmarshalAlias(b []byte) error { return m.decode(b) }
 func (m *Entry) decode(b []byte) error {
 	const msg = "Entry"
 	for i := 0; i < len(b); {
-		num, typ, j, err := consumeTag(b, i, msg)
-		if err != nil {
-			return err
+		num, typ, ok := shortKey(b[i])
+		j, err := i+1, error(nil)
+		if !ok {
+			if num, typ, j, err = consumeTag(b, i); err != nil {
+				return keyError(msg, err)
+			}
 		}
 		var v uint64
 		switch num {
 		case 1:
-			v, i, err = decodeUint64(b, j, typ, msg, "Type")
+			v, i, err = decodeUint64(b, j, typ)
 			m.Type = EntryType(v)
 		case 2:
-			m.Term, i, err = decodeUint64(b, j, typ, msg, "Term")
+			m.Term, i, err = decodeUint64(b, j, typ)
 		case 3:
-			m.Index, i, err = decodeUint64(b, j, typ, msg, "Index")
+			m.Index, i, err = decodeUint64(b, j, typ)
 		case 4:
 			var data []byte
-			if data, i, err = decodeBytes(b, j, typ, msg, "Data"); err == nil {
+			if data, i, err = decodeBytes(b, j, typ); err == nil {
 				m.Data = data
 			}
 		default:
-			i, err = skipField(b, j, num, typ, msg)
+			i, err = skipField(b, j, num, typ)
 		}
 		if err != nil {
-			return err
+			return fieldError(msg, num, typ, err)
 		}
 	}
 	return nil

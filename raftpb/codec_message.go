@@ -116,28 +116,31 @@ func (m *Message) decode(b []byte, depth int) error {
 	// Entries and Responses are sized once per call, when first seen.
 	var countedEntries, countedResponses bool
 	for i := 0; i < len(b); {
-		num, typ, j, err := consumeTag(b, i, msg)
-		if err != nil {
-			return err
+		num, typ, ok := shortKey(b[i])
+		j, err := i+1, error(nil)
+		if !ok {
+			if num, typ, j, err = consumeTag(b, i); err != nil {
+				return keyError(msg, err)
+			}
 		}
 		var v uint64
 		switch num {
 		case 1:
-			v, i, err = decodeUint64(b, j, typ, msg, "type")
+			v, i, err = decodeUint64(b, j, typ)
 			m.Type = MessageType(v)
 		case 2:
-			m.To, i, err = decodeUint64(b, j, typ, msg, "to")
+			m.To, i, err = decodeUint64(b, j, typ)
 		case 3:
-			m.From, i, err = decodeUint64(b, j, typ, msg, "from")
+			m.From, i, err = decodeUint64(b, j, typ)
 		case 4:
-			m.Term, i, err = decodeUint64(b, j, typ, msg, "term")
+			m.Term, i, err = decodeUint64(b, j, typ)
 		case 5:
-			m.LogTerm, i, err = decodeUint64(b, j, typ, msg, "logTerm")
+			m.LogTerm, i, err = decodeUint64(b, j, typ)
 		case 6:
-			m.Index, i, err = decodeUint64(b, j, typ, msg, "index")
+			m.Index, i, err = decodeUint64(b, j, typ)
 		case 7:
 			var start int
-			if start, i, err = decodeSpan(b, j, typ, msg, "entries"); err != nil {
+			if start, i, err = decodeSpan(b, j, typ); err != nil {
 				break
 			}
 			if !countedEntries {
@@ -147,10 +150,10 @@ func (m *Message) decode(b []byte, depth int) error {
 			m.Entries = append(m.Entries, Entry{})
 			err = m.Entries[len(m.Entries)-1].decode(b[start:i])
 		case 8:
-			m.Commit, i, err = decodeUint64(b, j, typ, msg, "commit")
+			m.Commit, i, err = decodeUint64(b, j, typ)
 		case 9:
 			var start int
-			if start, i, err = decodeSpan(b, j, typ, msg, "snapshot"); err != nil {
+			if start, i, err = decodeSpan(b, j, typ); err != nil {
 				break
 			}
 			if m.Snapshot == nil {
@@ -158,20 +161,20 @@ func (m *Message) decode(b []byte, depth int) error {
 			}
 			err = m.Snapshot.decode(b[start:i])
 		case 10:
-			v, i, err = decodeUint64(b, j, typ, msg, "reject")
+			v, i, err = decodeUint64(b, j, typ)
 			m.Reject = v != 0
 		case 11:
-			m.RejectHint, i, err = decodeUint64(b, j, typ, msg, "rejectHint")
+			m.RejectHint, i, err = decodeUint64(b, j, typ)
 		case 12:
 			var data []byte
-			if data, i, err = decodeBytes(b, j, typ, msg, "context"); err == nil {
+			if data, i, err = decodeBytes(b, j, typ); err == nil {
 				m.Context = data
 			}
 		case 13:
-			m.Vote, i, err = decodeUint64(b, j, typ, msg, "vote")
+			m.Vote, i, err = decodeUint64(b, j, typ)
 		case 14:
 			var start int
-			if start, i, err = decodeSpan(b, j, typ, msg, "responses"); err != nil {
+			if start, i, err = decodeSpan(b, j, typ); err != nil {
 				break
 			}
 			if depth >= maxResponseDepth {
@@ -184,10 +187,10 @@ func (m *Message) decode(b []byte, depth int) error {
 			m.Responses = append(m.Responses, Message{})
 			err = m.Responses[len(m.Responses)-1].decode(b[start:i], depth+1)
 		default:
-			i, err = skipField(b, j, num, typ, msg)
+			i, err = skipField(b, j, num, typ)
 		}
 		if err != nil {
-			return err
+			return fieldError(msg, num, typ, err)
 		}
 	}
 	return nil

@@ -57,25 +57,28 @@ func (m *SnapshotMetadata) UnmarshalAlias(b []byte) error { return m.decode(b) }
 func (m *SnapshotMetadata) decode(b []byte) error {
 	const msg = "SnapshotMetadata"
 	for i := 0; i < len(b); {
-		num, typ, j, err := consumeTag(b, i, msg)
-		if err != nil {
-			return err
+		num, typ, ok := shortKey(b[i])
+		j, err := i+1, error(nil)
+		if !ok {
+			if num, typ, j, err = consumeTag(b, i); err != nil {
+				return keyError(msg, err)
+			}
 		}
 		switch num {
 		case 1:
 			var start int
-			if start, i, err = decodeSpan(b, j, typ, msg, "conf_state"); err == nil {
+			if start, i, err = decodeSpan(b, j, typ); err == nil {
 				err = m.ConfState.decode(b[start:i])
 			}
 		case 2:
-			m.Index, i, err = decodeUint64(b, j, typ, msg, "index")
+			m.Index, i, err = decodeUint64(b, j, typ)
 		case 3:
-			m.Term, i, err = decodeUint64(b, j, typ, msg, "term")
+			m.Term, i, err = decodeUint64(b, j, typ)
 		default:
-			i, err = skipField(b, j, num, typ, msg)
+			i, err = skipField(b, j, num, typ)
 		}
 		if err != nil {
-			return err
+			return fieldError(msg, num, typ, err)
 		}
 	}
 	return nil
@@ -151,26 +154,29 @@ func (m *Snapshot) UnmarshalAlias(b []byte) error { return m.decode(b) }
 func (m *Snapshot) decode(b []byte) error {
 	const msg = "Snapshot"
 	for i := 0; i < len(b); {
-		num, typ, j, err := consumeTag(b, i, msg)
-		if err != nil {
-			return err
+		num, typ, ok := shortKey(b[i])
+		j, err := i+1, error(nil)
+		if !ok {
+			if num, typ, j, err = consumeTag(b, i); err != nil {
+				return keyError(msg, err)
+			}
 		}
 		switch num {
 		case 1:
 			var data []byte
-			if data, i, err = decodeBytes(b, j, typ, msg, "data"); err == nil {
+			if data, i, err = decodeBytes(b, j, typ); err == nil {
 				m.Data = data
 			}
 		case 2:
 			var start int
-			if start, i, err = decodeSpan(b, j, typ, msg, "metadata"); err == nil {
+			if start, i, err = decodeSpan(b, j, typ); err == nil {
 				err = m.Metadata.decode(b[start:i])
 			}
 		default:
-			i, err = skipField(b, j, num, typ, msg)
+			i, err = skipField(b, j, num, typ)
 		}
 		if err != nil {
-			return err
+			return fieldError(msg, num, typ, err)
 		}
 	}
 	return nil

@@ -56,22 +56,25 @@ func (m *HardState) UnmarshalAlias(b []byte) error { return m.decode(b) }
 func (m *HardState) decode(b []byte) error {
 	const msg = "HardState"
 	for i := 0; i < len(b); {
-		num, typ, j, err := consumeTag(b, i, msg)
-		if err != nil {
-			return err
+		num, typ, ok := shortKey(b[i])
+		j, err := i+1, error(nil)
+		if !ok {
+			if num, typ, j, err = consumeTag(b, i); err != nil {
+				return keyError(msg, err)
+			}
 		}
 		switch num {
 		case 1:
-			m.Term, i, err = decodeUint64(b, j, typ, msg, "term")
+			m.Term, i, err = decodeUint64(b, j, typ)
 		case 2:
-			m.Vote, i, err = decodeUint64(b, j, typ, msg, "vote")
+			m.Vote, i, err = decodeUint64(b, j, typ)
 		case 3:
-			m.Commit, i, err = decodeUint64(b, j, typ, msg, "commit")
+			m.Commit, i, err = decodeUint64(b, j, typ)
 		default:
-			i, err = skipField(b, j, num, typ, msg)
+			i, err = skipField(b, j, num, typ)
 		}
 		if err != nil {
-			return err
+			return fieldError(msg, num, typ, err)
 		}
 	}
 	return nil
@@ -154,74 +157,75 @@ func (m *ConfState) decode(b []byte) error {
 	// Each repeated field is sized once per call, when first seen.
 	var counted [4]bool
 	for i := 0; i < len(b); {
-		num, typ, j, err := consumeTag(b, i, msg)
-		if err != nil {
-			return err
+		num, typ, ok := shortKey(b[i])
+		j, err := i+1, error(nil)
+		if !ok {
+			if num, typ, j, err = consumeTag(b, i); err != nil {
+				return keyError(msg, err)
+			}
 		}
 		switch num {
 		case 1, 2, 3, 4:
-			p, field := m.repeatedField(num)
+			p := m.repeatedField(num)
 			if !counted[num-1] {
 				counted[num-1] = true
 				*p = grow(*p, countUint64s(b, j, num, typ))
 			}
-			*p, i, err = decodeRepeatedUint64(*p, b, j, typ, field)
+			*p, i, err = decodeRepeatedUint64(*p, b, j, typ)
 		case 5:
 			var v uint64
-			v, i, err = decodeUint64(b, j, typ, msg, "auto_leave")
+			v, i, err = decodeUint64(b, j, typ)
 			m.AutoLeave = v != 0
 		default:
-			i, err = skipField(b, j, num, typ, msg)
+			i, err = skipField(b, j, num, typ)
 		}
 		if err != nil {
-			return err
+			return fieldError(msg, num, typ, err)
 		}
 	}
 	return nil
 }
 
-// repeatedField returns ConfState's repeated field number num (1 to 4)
-// and its name.
-func (m *ConfState) repeatedField(num protowire.Number) (*[]uint64, string) {
+// repeatedField returns ConfState's repeated field number num (1 to 4).
+func (m *ConfState) repeatedField(num protowire.Number) *[]uint64 {
 	switch num {
 	case 1:
-		return &m.Voters, "voters"
+		return &m.Voters
 	case 2:
-		return &m.Learners, "learners"
+		return &m.Learners
 	case 3:
-		return &m.VotersOutgoing, "voters_outgoing"
+		return &m.VotersOutgoing
 	default:
-		return &m.LearnersNext, "learners_next"
+		return &m.LearnersNext
 	}
 }
 
 // decodeRepeatedUint64 appends one occurrence of a repeated uint64 field,
 // unpacked (one varint) or packed (a length-delimited run of varints). The
 // key has been read and b[i:] holds the value.
-func decodeRepeatedUint64(vs []uint64, b []byte, i int, typ protowire.Type, field string) ([]uint64, int, error) {
-	const msg = "ConfState"
+func decodeRepeatedUint64(vs []uint64, b []byte, i int, typ protowire.Type) ([]uint64, int, error) {
 	switch typ {
 	case protowire.VarintType:
 		v, i, err := consumeVarint(b, i)
 		if err != nil {
-			return vs, i, fieldError(msg, field, err)
+			return vs, i, err
 		}
 		return append(vs, v), i, nil
 	case protowire.BytesType:
 		start, end, err := consumeLength(b, i)
 		if err != nil {
-			return vs, i, fieldError(msg, field, err)
+			return vs, i, err
 		}
 		for k := start; k < end; {
 			var v uint64
 			if v, k, err = consumeVarint(b[:end], k); err != nil {
-				return vs, end, fieldError(msg, field, err)
+				return vs, end, err
 			}
 			vs = append(vs, v)
 		}
 		return vs, end, nil
 	default:
-		return vs, i, wireTypeError(msg, field, typ)
+		return vs, i, errWireType
 	}
 }
 
