@@ -97,3 +97,19 @@ func unmarshalJSONEnum(values map[string]int32, data []byte, enum string) (int32
 	}
 	return v, nil
 }
+
+// EnumDescriptor returns the gzipped FileDescriptorProto of raft.proto and
+// the path of EntryType in it.
+func (EntryType) EnumDescriptor() ([]byte, []int) { return fileDescriptorRaft, []int{0} }
+
+// EnumDescriptor returns the gzipped FileDescriptorProto of raft.proto and
+// the path of MessageType in it.
+func (MessageType) EnumDescriptor() ([]byte, []int) { return fileDescriptorRaft, []int{1} }
+
+// EnumDescriptor returns the gzipped FileDescriptorProto of raft.proto and
+// the path of ConfChangeTransition in it.
+func (ConfChangeTransition) EnumDescriptor() ([]byte, []int) { return fileDescriptorRaft, []int{2} }
+
+// EnumDescriptor returns the gzipped FileDescriptorProto of raft.proto and
+// the path of ConfChangeType in it.
+func (ConfChangeType) EnumDescriptor() ([]byte, []int) { return fileDescriptorRaft, []int{3} }
