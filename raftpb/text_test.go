@@ -125,3 +125,19 @@ func TestStringNestingIsConsistent(t *testing.T) {
 		t.Errorf("ConfChangeV2.String() = %q, want %q", v2.String(), want)
 	}
 }
+
+func BenchmarkMessageString(b *testing.B) {
+	m := Message{Type: MsgApp, To: 2, From: 1, Term: 3, LogTerm: 2, Index: 9, Commit: 8,
+		Entries: []Entry{{Term: 3, Index: 10, Data: make([]byte, 64)}, {Term: 3, Index: 11}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = m.String()
+	}
+}
+
+func BenchmarkMessageTypeString(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		_ = MessageType(i % 24).String()
+	}
+}
