@@ -8,10 +8,9 @@ go 1.26
 
 replace github.com/tickraft/raft => ../..
 
-require github.com/tickraft/raft v0.0.0-00010101000000-000000000000
-
 require (
-	github.com/gogo/protobuf v1.3.2 // indirect
-	github.com/google/go-cmp v0.7.0 // indirect
-	google.golang.org/protobuf v1.36.12 // indirect
+	github.com/gogo/protobuf v1.3.2
+	github.com/google/go-cmp v0.7.0
+	github.com/tickraft/raft v0.0.0-00010101000000-000000000000
+	google.golang.org/protobuf v1.36.12
 )
