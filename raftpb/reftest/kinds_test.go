@@ -71,7 +71,9 @@ type checker interface {
 	// diffDecode decodes arbitrary bytes with tickraft and gogo.
 	diffDecode(t *testing.T, data []byte)
 	// gogoEncoding is the gogo encoding of a random value.
-	gogoEncoding(t *testing.T, g *Gen) []byte
+	gogoEncoding(g *Gen) ([]byte, error)
+	// decodeErrors decodes data with tickraft and gogo and returns their errors.
+	decodeErrors(data []byte) (ours, gogo error)
 }
 
 // The nine message types of raft.proto.
