@@ -3,11 +3,8 @@ package reftest
 import (
 	"bytes"
 	"compress/gzip"
-	"go/ast"
-	"go/parser"
-	"go/token"
+	"fmt"
 	"io"
-	"strconv"
 	"testing"
 
 	gogoproto "github.com/gogo/protobuf/proto"
@@ -15,7 +12,8 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/descriptorpb"
 
-	_ "github.com/tickraft/raft/raftpb/reftest/gogoref" // registers raft.proto with gogo
+	"github.com/tickraft/raft/raftpb"
+	"github.com/tickraft/raft/raftpb/reftest/gogoref"
 )
 
 // TestDescriptorMatchesGogo checks raftpb's generated descriptor against
@@ -26,10 +24,9 @@ import (
 //
 // (go.etcd.io/raft/v3's descriptor differs from both in one file option,
 // gogoproto_import=false, which its generator protoc-gen-gofast adds.)
-//
-// The variable is unexported, so it is read from the generated source.
 func TestDescriptorMatchesGogo(t *testing.T) {
-	ours := gunzip(t, descriptorFromSource(t, "../raft_descriptor.pb.go", "fileDescriptorRaft"))
+	zipped, _ := (&raftpb.Entry{}).Descriptor()
+	ours := gunzip(t, zipped)
 	theirs := gunzip(t, gogoproto.FileDescriptor("raft.proto"))
 	var fd, gogoFD descriptorpb.FileDescriptorProto
 	if err := proto.Unmarshal(ours, &fd); err != nil {
@@ -95,40 +92,6 @@ func dropBytesNullable(t *testing.T, fd *descriptorpb.FileDescriptorProto) int {
 	return removed
 }
 
-// descriptorFromSource evaluates the []byte composite literal assigned to
-// varName in the Go file at path.
-func descriptorFromSource(t *testing.T, path, varName string) []byte {
-	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var lit *ast.CompositeLit
-	ast.Inspect(f, func(n ast.Node) bool {
-		spec, ok := n.(*ast.ValueSpec)
-		if ok && len(spec.Names) == 1 && spec.Names[0].Name == varName && len(spec.Values) == 1 {
-			lit, _ = spec.Values[0].(*ast.CompositeLit)
-		}
-		return lit == nil
-	})
-	if lit == nil {
-		t.Fatalf("%s: no composite literal assigned to %s", path, varName)
-	}
-	out := make([]byte, 0, len(lit.Elts))
-	for _, e := range lit.Elts {
-		b, ok := e.(*ast.BasicLit)
-		if !ok {
-			t.Fatalf("%s: element %T is not a literal", path, e)
-		}
-		v, err := strconv.ParseUint(b.Value, 0, 8)
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		out = append(out, byte(v))
-	}
-	return out
-}
-
 func gunzip(t *testing.T, b []byte) []byte {
 	t.Helper()
 	r, err := gzip.NewReader(bytes.NewReader(b))
@@ -152,4 +115,46 @@ func equalStrings(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// TestDescriptorPathsMatchGogo: every type's Descriptor (and every enum's
+// EnumDescriptor) points at the same place in the file as gogo's.
+func TestDescriptorPathsMatchGogo(t *testing.T) {
+	type described interface{ Descriptor() ([]byte, []int) }
+	type enumDescribed interface{ EnumDescriptor() ([]byte, []int) }
+	pairs := []struct {
+		name        string
+		ours, gogos any
+	}{
+		{"Entry", &raftpb.Entry{}, &gogoref.Entry{}},
+		{"SnapshotMetadata", &raftpb.SnapshotMetadata{}, &gogoref.SnapshotMetadata{}},
+		{"Snapshot", &raftpb.Snapshot{}, &gogoref.Snapshot{}},
+		{"Message", &raftpb.Message{}, &gogoref.Message{}},
+		{"HardState", &raftpb.HardState{}, &gogoref.HardState{}},
+		{"ConfState", &raftpb.ConfState{}, &gogoref.ConfState{}},
+		{"ConfChange", &raftpb.ConfChange{}, &gogoref.ConfChange{}},
+		{"ConfChangeSingle", &raftpb.ConfChangeSingle{}, &gogoref.ConfChangeSingle{}},
+		{"ConfChangeV2", &raftpb.ConfChangeV2{}, &gogoref.ConfChangeV2{}},
+		{"EntryType", raftpb.EntryNormal, gogoref.EntryNormal},
+		{"MessageType", raftpb.MsgHup, gogoref.MsgHup},
+		{"ConfChangeTransition", raftpb.ConfChangeTransitionAuto, gogoref.ConfChangeTransitionAuto},
+		{"ConfChangeType", raftpb.ConfChangeAddNode, gogoref.ConfChangeAddNode},
+	}
+	path := func(v any) []int {
+		switch d := v.(type) {
+		case described:
+			_, p := d.Descriptor()
+			return p
+		case enumDescribed:
+			_, p := d.EnumDescriptor()
+			return p
+		}
+		t.Fatalf("%T has no descriptor method", v)
+		return nil
+	}
+	for _, p := range pairs {
+		if got, want := path(p.ours), path(p.gogos); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: descriptor path %v, gogo's %v", p.name, got, want)
+		}
+	}
 }
