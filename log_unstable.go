@@ -1,0 +1,171 @@
+package raft
+
+import (
+	pb "github.com/tickraft/raft/raftpb"
+)
+
+// unstable holds the part of the log that is not known to be durable yet:
+// possibly an incoming snapshot, and the entries after the last durable one.
+//
+//	storage (durable)      unstable
+//	[ ... prev ]           [ snapshot? ] [ entries ... ]
+//	                         ^ ends at prev when present
+//
+// The embedded logSlice's prev is the last durable entry (or the snapshot's
+// last entry), and its term is the log's accepted term: the leader term
+// under which the whole log was last written. Acknowledgements of storage
+// writes are log marks; one whose term is not the current accepted term is
+// ignored, since the log it describes may have been rewritten since.
+//
+// Writes are handed out in order: entries in (prev.index, inProgress] and
+// the snapshot, if snapshotInProgress, are being written.
+type unstable struct {
+	snapshot *pb.Snapshot
+	logSlice
+
+	snapshotInProgress bool
+	inProgress         uint64
+}
+
+// newUnstable returns the unstable part of a log whose durable part ends at
+// last. The accepted term is not persisted; the last entry's term is a safe
+// lower bound for it.
+func newUnstable(last entryID) unstable {
+	return unstable{logSlice: logSlice{term: last.term, prev: last}, inProgress: last.index}
+}
+
+// maybeTerm returns the term of the entry at i if unstable knows it.
+func (u *unstable) maybeTerm(i uint64) (uint64, bool) {
+	if i < u.prev.index || i > u.lastIndex() {
+		return 0, false
+	}
+	if i == u.prev.index {
+		return u.prev.term, true
+	}
+	return u.entries[i-u.prev.index-1].Term, true
+}
+
+// nextEntries returns the entries not yet handed out for writing. The slice
+// is capped so that an append by the caller cannot write into the log.
+func (u *unstable) nextEntries() []pb.Entry {
+	off := u.inProgress - u.prev.index
+	if off >= uint64(len(u.entries)) {
+		return nil
+	}
+	return u.entries[off:len(u.entries):len(u.entries)]
+}
+
+// nextSnapshot returns the snapshot if it has not been handed out yet.
+func (u *unstable) nextSnapshot() *pb.Snapshot {
+	if u.snapshot == nil || u.snapshotInProgress {
+		return nil
+	}
+	return u.snapshot
+}
+
+// acceptInProgress records that everything returned by nextEntries and
+// nextSnapshot has been handed out for writing.
+func (u *unstable) acceptInProgress() {
+	u.inProgress = u.lastIndex()
+	if u.snapshot != nil {
+		u.snapshotInProgress = true
+	}
+}
+
+// stableTo records that the log up to mark is durable. It reports whether
+// anything changed; an acknowledgement for another accepted term, or for
+// positions already durable, changes nothing.
+func (u *unstable) stableTo(mark logMark) bool {
+	if mark.term != u.term || mark.index > u.lastIndex() {
+		return false
+	}
+	changed := false
+	if u.snapshot != nil && mark.index >= u.prev.index && u.snapshotInProgress {
+		u.snapshot, u.snapshotInProgress = nil, false
+		changed = true
+	}
+	if u.snapshot != nil || mark.index <= u.prev.index {
+		return changed
+	}
+	n := mark.index - u.prev.index
+	u.prev = pbEntryID(&u.entries[n-1])
+	u.entries = u.entries[n:]
+	u.inProgress = max(u.inProgress, u.prev.index)
+	u.shrink()
+	return true
+}
+
+// shrink drops the backing array when most of it holds entries that are
+// already durable, so that they can be collected. The old array is not
+// written: Ready slices handed out before remain valid.
+func (u *unstable) shrink() {
+	const minCap = 64
+	if len(u.entries) == 0 {
+		if cap(u.entries) > minCap {
+			u.entries = nil
+		}
+		return
+	}
+	if c := cap(u.entries); c > minCap && len(u.entries) < c/4 {
+		u.entries = append(make([]pb.Entry, 0, 2*len(u.entries)), u.entries...)
+	}
+}
+
+// restore replaces the unstable log with a snapshot written under leader
+// term term.
+func (u *unstable) restore(s *pb.Snapshot, term uint64) {
+	id := entryID{term: s.Metadata.Term, index: s.Metadata.Index}
+	u.snapshot = s
+	u.snapshotInProgress = false
+	u.logSlice = logSlice{term: term, prev: id}
+	u.inProgress = id.index
+}
+
+// setTerm moves the accepted term to term. Writes in progress were issued
+// under the old term, so their acknowledgements will be ignored: everything
+// unstable is handed out again under the new term.
+func (u *unstable) setTerm(term uint64) {
+	if term == u.term {
+		return
+	}
+	u.term = term
+	u.inProgress = u.prev.index
+	u.snapshotInProgress = false
+}
+
+// truncateAndAppend writes s into the log, replacing every entry after
+// s.prev. The caller has checked that s.prev matches the log, that s is not
+// older than the accepted term and that nothing durable the caller cares
+// about (a pending snapshot, committed entries) is overwritten.
+func (u *unstable) truncateAndAppend(s logSlice) {
+	u.setTerm(s.term)
+	switch {
+	case s.prev.index == u.lastIndex():
+		// The common case: an append at the end. append writes only past
+		// len(entries), which no handed-out slice covers.
+		u.entries = append(u.entries, s.entries...)
+	case s.prev.index <= u.prev.index:
+		// The new entries replace part of the durable log too.
+		if u.snapshot != nil && s.prev.index < u.prev.index {
+			panic("raft: truncating the log below an unstable snapshot breaks the caller's check")
+		}
+		u.prev = s.prev
+		u.entries = append([]pb.Entry(nil), s.entries...)
+		u.inProgress = u.prev.index
+	default:
+		// Keep a prefix of the unstable entries. Copy it, since slices of
+		// the old array may have been handed out in a Ready.
+		keep := u.entries[:s.prev.index-u.prev.index]
+		ents := make([]pb.Entry, 0, len(keep)+len(s.entries))
+		ents = append(ents, keep...)
+		u.entries = append(ents, s.entries...)
+		u.inProgress = min(u.inProgress, s.prev.index)
+	}
+}
+
+// slice returns the unstable entries in [lo, hi), which the caller has
+// checked lie within (prev.index, lastIndex()+1]. The slice is capped.
+func (u *unstable) slice(lo, hi uint64) []pb.Entry {
+	off := u.prev.index + 1
+	return u.entries[lo-off : hi-off : hi-off]
+}
