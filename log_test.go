@@ -58,14 +58,14 @@ func TestLogSliceForward(t *testing.T) {
 
 func newTestLog(t *testing.T, s *MemoryStorage) *raftLog {
 	t.Helper()
-	l, err := newLog(s, discardLogger{}, noLimit)
+	l, err := newLog(s, discardLogger{}, unlimitedSize)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return l
 }
 
-const noLimit = entryEncodingSize(1<<63 - 1)
+const unlimitedSize = entryEncodingSize(noLimit)
 
 func TestUnstableStableToIgnoresOtherTerms(t *testing.T) {
 	u := newUnstable(entryID{1, 3})
@@ -238,7 +238,7 @@ func TestLogSliceAcrossStorageAndUnstable(t *testing.T) {
 		max    entryEncodingSize
 		want   int
 	}{
-		{1, 6, noLimit, 5}, {1, 6, 0, 1}, {1, 6, 4 * size, 4}, {2, 5, 2 * size, 2}, {4, 6, 0, 1}, {3, 3, 0, 0},
+		{1, 6, unlimitedSize, 5}, {1, 6, 0, 1}, {1, 6, 4 * size, 4}, {2, 5, 2 * size, 2}, {4, 6, 0, 1}, {3, 3, 0, 0},
 	} {
 		got, err := l.slice(tc.lo, tc.hi, tc.max)
 		if err != nil || len(got) != tc.want {
@@ -251,16 +251,16 @@ func TestLogSliceAcrossStorageAndUnstable(t *testing.T) {
 			}
 		}
 	}
-	if _, err := l.slice(0, 2, noLimit); !errors.Is(err, ErrCompacted) {
+	if _, err := l.slice(0, 2, unlimitedSize); !errors.Is(err, ErrCompacted) {
 		t.Errorf("slice below first: %v", err)
 	}
-	if _, err := l.slice(2, 8, noLimit); !errors.Is(err, ErrUnavailable) {
+	if _, err := l.slice(2, 8, unlimitedSize); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("slice past last: %v", err)
 	}
 }
 
 func TestLogApplyPaging(t *testing.T) {
-	for _, max := range []entryEncodingSize{0, 1, 25, noLimit} {
+	for _, max := range []entryEncodingSize{0, 1, 25, unlimitedSize} {
 		t.Run(fmt.Sprint(max), func(t *testing.T) {
 			s := NewMemoryStorage()
 			if err := s.Append(ents(1, 1, 1, 1, 1, 1)); err != nil {
@@ -456,10 +456,10 @@ func TestLogEntriesAndSnapshot(t *testing.T) {
 	}
 	l := newTestLog(t, s)
 	l.leaderAppend(ents(3, 1, 1)...)
-	if es, err := l.entries(3, noLimit); err != nil || len(es) != 2 {
+	if es, err := l.entries(3, unlimitedSize); err != nil || len(es) != 2 {
 		t.Fatalf("entries(3) = %v, %v", es, err)
 	}
-	if es, err := l.entries(5, noLimit); err != nil || es != nil {
+	if es, err := l.entries(5, unlimitedSize); err != nil || es != nil {
 		t.Fatalf("entries past the end = %v, %v", es, err)
 	}
 	if snap, err := l.snapshot(); err != nil || string(snap.Data) != "s" {
