@@ -141,7 +141,7 @@ func (c *Config) validate() error {
 	if c.ID == None {
 		return errors.New("cannot use none as id")
 	}
-	if c.ID == LocalAppendThread || c.ID == LocalApplyThread {
+	if IsLocalMsgTarget(c.ID) {
 		return errors.New("cannot use local target as id")
 	}
 	if err := c.validateTicks(); err != nil {
