@@ -2,15 +2,15 @@ package tracker
 
 // inflight is one append message that has been sent but not acknowledged.
 type inflight struct {
-	index uint64 // index of the last entry in the message
-	bytes uint64 // total payload size of the message's entries
+	index uint64 // where the message's entries end
+	bytes uint64 // payload size of those entries, summed
 }
 
-// Inflights limits the number of MsgApp (represented by the largest index
-// contained within) sent to followers but not yet acknowledged by them.
-// Callers use Full() to check whether more messages can be sent, call Add()
-// whenever they are sending a new append, and release "quota" via FreeLE()
-// whenever an ack is received.
+// Inflights is the flow-control window for appends to one follower. For
+// every MsgApp sent and not yet acknowledged it keeps the index of the
+// message's last entry and its payload size. The leader asks Full before
+// sending, records each send with Add, and on an acknowledgement of index i
+// drops everything that i covers with FreeLE(i).
 //
 // It is a FIFO ring of at most size messages whose indexes strictly
 // increase from the oldest to the newest. The ring is allocated lazily and
@@ -28,16 +28,17 @@ type Inflights struct {
 	maxBytes uint64 // the most bytes allowed in flight; 0 means no limit
 }
 
-// NewInflights sets up an Inflights that allows up to size inflight messages,
-// with the total byte size up to maxBytes. If maxBytes is 0 then there is no
-// byte size limit. The maxBytes limit is soft, i.e. we accept a single message
-// that brings it from size < maxBytes to size >= maxBytes.
+// NewInflights returns an empty window admitting size messages and maxBytes
+// payload bytes in flight; maxBytes == 0 disables the byte limit. The byte
+// limit is checked before a send, not after: while fewer than maxBytes are
+// in flight one more message goes out whatever its size, so a single large
+// message can never stall the follower.
 func NewInflights(size int, maxBytes uint64) *Inflights {
 	return &Inflights{size: size, maxBytes: maxBytes}
 }
 
-// Clone returns an *Inflights that is identical to but shares no memory with
-// the receiver.
+// Clone returns a deep copy, so that changes to one window never show in the
+// other. The clone of nil is nil.
 func (in *Inflights) Clone() *Inflights {
 	if in == nil {
 		return nil
@@ -50,11 +51,10 @@ func (in *Inflights) Clone() *Inflights {
 	return &c
 }
 
-// Add notifies the Inflights that a new message with the given index and byte
-// size is being dispatched. Full() must be called prior to Add() to verify
-// that there is room for one more message, and consecutive calls to Add() must
-// provide a strictly increasing sequence of indexes. Breaking either rule is
-// a bug in the caller and panics.
+// Add records an append that is going out: index is its last entry's index
+// and bytes its payload size. The caller must have seen Full return false,
+// and each index must exceed the one before it; breaking either rule is a
+// bug in the caller and panics.
 func (in *Inflights) Add(index, bytes uint64) {
 	if in.Full() {
 		panic("tracker: Inflights.Add called while Full; check Full before sending an append")
@@ -92,7 +92,8 @@ func (in *Inflights) grow() {
 	in.head = 0
 }
 
-// FreeLE frees the inflights smaller or equal to the given `to` flight.
+// FreeLE forgets every message whose last index is at most to: an
+// acknowledgement of to covers all of them. Later messages stay in flight.
 func (in *Inflights) FreeLE(to uint64) {
 	if in == nil {
 		return
@@ -114,8 +115,9 @@ func (in *Inflights) FreeLE(to uint64) {
 	}
 }
 
-// Full returns true if no more messages can be sent at the moment: either
-// size messages are in flight, or the bytes in flight reached maxBytes.
+// Full reports whether the window is closed to new appends: size messages
+// are in flight, or their bytes have reached maxBytes. A nil window is
+// always full.
 func (in *Inflights) Full() bool {
 	if in == nil {
 		return true
@@ -123,7 +125,7 @@ func (in *Inflights) Full() bool {
 	return in.count >= in.size || (in.maxBytes != 0 && in.bytes >= in.maxBytes)
 }
 
-// Count returns the number of inflight messages.
+// Count returns how many appends are awaiting acknowledgement.
 func (in *Inflights) Count() int {
 	if in == nil {
 		return 0

@@ -6,9 +6,10 @@ import (
 	"strings"
 )
 
-// Progress represents a follower's progress in the view of the leader. Leader
-// maintains progresses of all followers, and sends entries to the follower
-// based on its progress.
+// Progress is the leader's picture of one peer's log: how far it is known to
+// agree with the leader's own (Match), where the next append starts (Next),
+// and how appends are paced (State). The leader keeps one per member of the
+// configuration and decides from it what to send to whom.
 //
 // Progress is a state machine, and this comment is its one specification.
 // Every change of State goes through a named method below; callers never
@@ -45,21 +46,22 @@ import (
 //     append is sent (IsPaused is always true).
 //   - Every transition empties Inflights, including its byte count.
 type Progress struct {
-	// Match is the index up to which the follower's log is known to match the
-	// leader's.
+	// Match is the highest index the follower has acknowledged: its log
+	// agrees with the leader's up to there.
 	Match uint64
-	// Next is the log index of the next entry to send to this follower. All
-	// entries with indices in (Match, Next) interval are already in flight.
+	// Next is the index the next append to the follower starts at. In
+	// StateReplicate it runs ahead of Match by the entries still awaiting
+	// acknowledgement; in StateProbe it is one past the leader's current
+	// guess of where the two logs agree.
 	//
 	// Invariant: 0 <= Match < Next.
 	Next uint64
 
-	// sentCommit is the highest commit index the follower has been told of.
-	// It lets the leader skip telling it again.
+	// sentCommit is the largest commit index already sent to the follower,
+	// so that the leader can skip sending it again.
 	sentCommit uint64
 
-	// State defines how the leader should interact with the follower; see
-	// the type's comment.
+	// State paces the appends to the follower; see the type's comment.
 	State StateType
 
 	// PendingSnapshot is the index of the snapshot sent to the follower while
@@ -70,10 +72,10 @@ type Progress struct {
 	// probing from PendingSnapshot+1 if the snapshot succeeded.
 	PendingSnapshot uint64
 
-	// RecentActive is true if the progress is recently active. Receiving any
-	// messages from the corresponding follower indicates the progress is
-	// active. RecentActive can be reset to false after an election timeout.
-	// This is always true on the leader.
+	// RecentActive says the peer has been heard from lately. Any message from
+	// the peer sets it; with CheckQuorum the leader clears it every election
+	// timeout, after checking that enough voters had set it. The leader's own
+	// Progress keeps it true.
 	RecentActive bool
 
 	// MsgAppFlowPaused is true while the MsgApp flow to the follower is
@@ -88,12 +90,14 @@ type Progress struct {
 	// When it is Full no more appends are sent.
 	Inflights *Inflights
 
-	// IsLearner is true if this progress is tracked for a learner.
+	// IsLearner marks a peer that receives the log but neither votes nor
+	// counts toward the commit quorum.
 	IsLearner bool
 }
 
-// ResetState moves the Progress into the specified State, resetting
-// MsgAppFlowPaused, PendingSnapshot, and Inflights.
+// ResetState switches to state and drops whatever belonged to the old one:
+// the flow pause, the pending snapshot and the appends in flight. Match and
+// Next are left to the caller.
 func (pr *Progress) ResetState(state StateType) {
 	pr.MsgAppFlowPaused = false
 	pr.PendingSnapshot = 0
@@ -101,8 +105,9 @@ func (pr *Progress) ResetState(state StateType) {
 	pr.Inflights.reset()
 }
 
-// BecomeProbe transitions into StateProbe. Next is reset to Match+1 or,
-// optionally and if larger, the index of the pending snapshot.
+// BecomeProbe switches to StateProbe and probes from just past Match, or,
+// when leaving StateSnapshot, from just past the pending snapshot if that is
+// further ahead. Appends still in flight are written off.
 func (pr *Progress) BecomeProbe() {
 	next := pr.Match + 1
 	if pr.State == StateSnapshot {
@@ -115,14 +120,16 @@ func (pr *Progress) BecomeProbe() {
 	pr.sentCommit = min(pr.sentCommit, pr.Next-1)
 }
 
-// BecomeReplicate transitions into StateReplicate, resetting Next to Match+1.
+// BecomeReplicate switches to StateReplicate and streams from Match+1,
+// writing off anything sent before the switch.
 func (pr *Progress) BecomeReplicate() {
 	pr.ResetState(StateReplicate)
 	pr.Next = pr.Match + 1
 }
 
-// BecomeSnapshot moves the Progress to StateSnapshot with the specified
-// pending snapshot index.
+// BecomeSnapshot switches to StateSnapshot to wait for the follower to
+// install the snapshot at index snapshoti, which the caller is sending.
+// Next moves just past the snapshot, or past Match if that is further.
 func (pr *Progress) BecomeSnapshot(snapshoti uint64) {
 	pr.ResetState(StateSnapshot)
 	pr.PendingSnapshot = snapshoti
@@ -132,11 +139,12 @@ func (pr *Progress) BecomeSnapshot(snapshoti uint64) {
 	pr.sentCommit = snapshoti
 }
 
-// SentEntries updates the progress on the given number of consecutive entries
-// being sent in a MsgApp, with the given total bytes size, appended at log
-// indices >= pr.Next.
-//
-// Must be used with StateProbe or StateReplicate.
+// SentEntries records that an append went out starting at Next, carrying
+// the given number of entries and bytes of payload. In StateReplicate Next
+// moves past them and the message joins Inflights, pausing the flow once the
+// window is full. In StateProbe a non-empty append pauses the flow until the
+// follower answers. No append may be sent in StateSnapshot; doing so is a
+// caller bug and panics.
 func (pr *Progress) SentEntries(entries int, bytes uint64) {
 	switch pr.State {
 	case StateReplicate:
@@ -155,23 +163,26 @@ func (pr *Progress) SentEntries(entries int, bytes uint64) {
 	}
 }
 
-// CanBumpCommit returns true if sending the given commit index can potentially
-// advance the follower's commit index.
+// CanBumpCommit reports whether telling the follower that index is committed
+// could let it commit more than it has already been told.
 func (pr *Progress) CanBumpCommit(index uint64) bool {
 	// The follower can only commit entries it has been sent, so a commit
 	// index past Next-1 is no news once Next-1 was sent.
 	return index > pr.sentCommit && pr.sentCommit < pr.Next-1
 }
 
-// SentCommit updates the sentCommit.
+// SentCommit records that commit was sent to the follower as the commit
+// index.
 func (pr *Progress) SentCommit(commit uint64) {
 	pr.sentCommit = commit
 }
 
-// MaybeUpdate is called when an MsgAppResp arrives from the follower, with the
-// index acked by it. The method returns false if the given n index comes from
-// an outdated message. Otherwise it updates the progress, frees the
-// acknowledged Inflights, and returns true.
+// MaybeUpdate handles the follower acknowledging its log up to index n. If
+// n is not above Match the response is stale (duplicated or reordered): it
+// returns false and changes nothing. Otherwise it raises Match to n, moves
+// Next past n if needed, frees the Inflights that n covers, lifts the flow
+// pause and returns true. State is left alone; moving to StateReplicate is
+// the caller's decision.
 func (pr *Progress) MaybeUpdate(n uint64) bool {
 	if n <= pr.Match {
 		return false
@@ -183,19 +194,19 @@ func (pr *Progress) MaybeUpdate(n uint64) bool {
 	return true
 }
 
-// MaybeDecrTo adjusts the Progress to the receipt of a MsgApp rejection.
-// The arguments are the index of the append message rejected by the follower,
-// and the hint that we want to decrease to.
+// MaybeDecrTo handles the follower refusing the append whose entries follow
+// index rejected; matchHint is the highest index at which the leader, from
+// the follower's hint, expects the two logs may agree.
 //
-// Rejections can happen spuriously as messages are sent out of order or
-// duplicated. In such cases, the rejection pertains to an index that the
-// Progress already knows were previously acknowledged, or to an append the
-// leader is no longer waiting for, and false is returned without changing
-// the Progress.
+// The network can duplicate and reorder messages, so a refusal may be old
+// news. It is ignored, returning false, when rejected is at or below Match,
+// when the follower is in StateSnapshot (no append is outstanding), or in
+// StateProbe when it does not answer the probe now outstanding (at Next-1).
 //
-// If the rejection is genuine, Next is lowered sensibly, and the Progress is
-// cleared for sending log entries: a follower in StateReplicate falls back
-// to StateProbe.
+// A current refusal returns true. In StateReplicate the follower drops to
+// StateProbe from Match+1; in StateProbe Next moves to matchHint+1, kept
+// above Match and no higher than rejected, and the flow pause is lifted so
+// the next probe can go.
 func (pr *Progress) MaybeDecrTo(rejected, matchHint uint64) bool {
 	if rejected <= pr.Match {
 		return false // the follower already acknowledged this index
@@ -227,12 +238,9 @@ func (pr *Progress) MaybeDecrTo(rejected, matchHint uint64) bool {
 	}
 }
 
-// IsPaused returns whether sending log entries to this node has been
-// throttled. This is done when a node has rejected recent MsgApps, is
-// currently waiting for a snapshot, or has reached the MaxInflightMsgs limit.
-// In normal operation, this is false. A throttled node will be contacted
-// less frequently until it has reached a state in which it's able to accept a
-// steady stream of log entries again.
+// IsPaused reports whether appends to this follower should be held back:
+// always in StateSnapshot, and otherwise while MsgAppFlowPaused is set, that
+// is while a probe awaits its answer or Inflights is full.
 func (pr *Progress) IsPaused() bool {
 	switch pr.State {
 	case StateProbe, StateReplicate:
@@ -269,10 +277,11 @@ func (pr *Progress) String() string {
 	return b.String()
 }
 
-// ProgressMap is a map of *Progress.
+// ProgressMap holds each peer's Progress, keyed by peer id.
 type ProgressMap map[uint64]*Progress
 
-// String prints the ProgressMap in sorted key order, one Progress per line.
+// String renders one "id: progress" line per peer, ids ascending, so the
+// output is deterministic.
 func (m ProgressMap) String() string {
 	ids := make([]uint64, 0, len(m))
 	for id := range m {

@@ -9,19 +9,18 @@ import (
 	pb "github.com/tickraft/raft/raftpb"
 )
 
-// Config reflects the configuration tracked in a ProgressTracker.
+// Config is the membership a ProgressTracker works with: who votes, possibly
+// in a joint configuration, and who only learns.
 type Config struct {
 	Voters quorum.JointConfig
-	// AutoLeave is true if the configuration is joint and a transition to the
-	// incoming configuration should be carried out automatically by Raft when
-	// this is possible. If false, the configuration will be joint until the
-	// application initiates the transition manually.
+	// AutoLeave, meaningful only while joint, asks Raft to leave the joint
+	// configuration by itself as soon as it can. Without it the joint
+	// configuration stays until the application proposes leaving it.
 	AutoLeave bool
-	// Learners is a set of IDs corresponding to the learners active in the
-	// current configuration.
+	// Learners are the peers that receive the log without voting.
 	//
-	// Invariant: Learners and Voters do not intersect, so a peer's role never
-	// depends on which half of a joint config is asked.
+	// Invariant: no peer is in both Learners and Voters (either half), so
+	// every peer has exactly one role even while the configuration is joint.
 	Learners map[uint64]struct{}
 	// LearnersNext holds voters being demoted to learners in a joint
 	// configuration. A demoted voter stays in the outgoing half until the
@@ -31,8 +30,9 @@ type Config struct {
 	//	enter joint:  voters (1 2)&&(1 2 3)  learners ()   learners_next (3)
 	//	leave joint:  voters (1 2)           learners (3)  learners_next ()
 	//
-	// A learner that was not a voter is added to Learners directly on
-	// entering, so that it starts catching up at once.
+	// A peer that becomes a learner without having been a voter skips
+	// LearnersNext: nothing stops it joining Learners on entering, and
+	// replication to it starts sooner.
 	LearnersNext map[uint64]struct{}
 }
 
@@ -54,8 +54,8 @@ func (c Config) String() string {
 	return b.String()
 }
 
-// Clone returns a copy of the Config that shares no memory with the original.
-// A nil set stays nil.
+// Clone returns a deep copy of the Config, AutoLeave included; a nil set
+// stays nil.
 func (c *Config) Clone() Config {
 	return Config{
 		Voters:       quorum.JointConfig{cloneSet(c.Voters[0]), cloneSet(c.Voters[1])},
@@ -76,10 +76,10 @@ func cloneSet[M ~map[uint64]struct{}](m M) M {
 	return c
 }
 
-// ProgressTracker tracks the currently active configuration and the
-// information known about the nodes and learners in it. In particular,
-// it tracks the match index for each peer which in turn allows reasoning about
-// the committed index.
+// ProgressTracker is the bookkeeping behind one configuration: the Config,
+// a Progress per member (their Match values decide the commit index), the
+// votes of the current election, and the Inflights limits that each new
+// member's Progress gets.
 type ProgressTracker struct {
 	Config
 
@@ -91,7 +91,9 @@ type ProgressTracker struct {
 	MaxInflightBytes uint64
 }
 
-// MakeProgressTracker initializes a ProgressTracker.
+// MakeProgressTracker returns a tracker with no members. Members added later
+// get Inflights windows of maxInflight messages and maxBytes bytes, where
+// maxBytes == 0 means no byte limit.
 func MakeProgressTracker(maxInflight int, maxBytes uint64) ProgressTracker {
 	return ProgressTracker{
 		MaxInflight:      maxInflight,
@@ -103,7 +105,8 @@ func MakeProgressTracker(maxInflight int, maxBytes uint64) ProgressTracker {
 	}
 }
 
-// ConfState returns a ConfState representing the active configuration.
+// ConfState converts the current configuration to its raftpb form, every id
+// list sorted.
 func (p *ProgressTracker) ConfState() pb.ConfState {
 	return pb.ConfState{
 		Voters:         p.Voters[0].Slice(),
@@ -114,8 +117,8 @@ func (p *ProgressTracker) ConfState() pb.ConfState {
 	}
 }
 
-// IsSingleton returns true if (and only if) there is only one voting member
-// (i.e. the leader) in the current configuration.
+// IsSingleton reports whether the configuration is not joint and has exactly
+// one voter, whose own acknowledgement is then a quorum.
 func (p *ProgressTracker) IsSingleton() bool {
 	return len(p.Voters[0]) == 1 && len(p.Voters[1]) == 0
 }
@@ -132,8 +135,8 @@ func (m ProgressMap) AckedIndex(id uint64) (quorum.Index, bool) {
 	return quorum.Index(pr.Match), true
 }
 
-// Committed returns the largest log index known to be committed based on what
-// the voting members of the group have acknowledged.
+// Committed returns the highest index that a quorum of voters (of both
+// halves, when joint) has acknowledged; learners do not count.
 func (p *ProgressTracker) Committed() uint64 {
 	return uint64(p.Voters.CommittedIndex(p.Progress))
 }
@@ -141,8 +144,8 @@ func (p *ProgressTracker) Committed() uint64 {
 // visitOnStack is how many progresses Visit orders without allocating.
 const visitOnStack = 16
 
-// Visit invokes the supplied closure for all tracked progresses in stable
-// order: ascending id.
+// Visit calls f on every tracked peer in ascending id order. Up to
+// visitOnStack peers are ordered without allocating.
 func (p *ProgressTracker) Visit(f func(id uint64, pr *Progress)) {
 	var onStack [visitOnStack]uint64
 	ids := onStack[:0]
@@ -158,8 +161,8 @@ func (p *ProgressTracker) Visit(f func(id uint64, pr *Progress)) {
 	}
 }
 
-// QuorumActive returns true if the quorum is active from the view of the local
-// raft state machine. Otherwise, it returns false.
+// QuorumActive reports whether the voters marked RecentActive form a quorum,
+// which tells a leader whether it can still reach enough of its group.
 func (p *ProgressTracker) QuorumActive() bool {
 	// Each peer "votes" with its RecentActive flag; VoteResult ignores the
 	// learners' votes as they are not in Voters.
@@ -170,7 +173,7 @@ func (p *ProgressTracker) QuorumActive() bool {
 	return p.Voters.VoteResult(votes) == quorum.VoteWon
 }
 
-// VoterNodes returns a sorted slice of voters.
+// VoterNodes returns the ids of the voters of either half, ascending.
 func (p *ProgressTracker) VoterNodes() []uint64 {
 	ids := p.Voters.IDs()
 	nodes := make([]uint64, 0, len(ids))
@@ -181,7 +184,7 @@ func (p *ProgressTracker) VoterNodes() []uint64 {
 	return nodes
 }
 
-// LearnerNodes returns a sorted slice of learners, nil if there are none.
+// LearnerNodes returns the learner ids ascending, or nil if there are none.
 func (p *ProgressTracker) LearnerNodes() []uint64 {
 	if len(p.Learners) == 0 {
 		return nil
@@ -189,22 +192,22 @@ func (p *ProgressTracker) LearnerNodes() []uint64 {
 	return quorum.MajorityConfig(p.Learners).Slice()
 }
 
-// ResetVotes prepares for a new round of vote counting via recordVote.
+// ResetVotes forgets every recorded vote, ready for a new election.
 func (p *ProgressTracker) ResetVotes() {
 	p.Votes = map[uint64]bool{}
 }
 
-// RecordVote records that the node with the given id voted for this Raft
-// instance if v == true (and declined it otherwise). Only a node's first vote
-// of the round counts: a duplicated or reordered response cannot flip it.
+// RecordVote notes that peer id granted (v) or refused (!v) its vote. A
+// peer's first answer in an election is final, so a duplicated or reordered
+// response cannot flip it.
 func (p *ProgressTracker) RecordVote(id uint64, v bool) {
 	if _, voted := p.Votes[id]; !voted {
 		p.Votes[id] = v
 	}
 }
 
-// TallyVotes returns the number of granted and rejected Votes, and whether the
-// election outcome is known. Only votes of tracked voters are counted.
+// TallyVotes counts the granted and refused votes of tracked peers that are
+// not learners, and says whether the election is won, lost or still open.
 func (p *ProgressTracker) TallyVotes() (granted int, rejected int, _ quorum.VoteResult) {
 	for id, pr := range p.Progress {
 		if pr.IsLearner {

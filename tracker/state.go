@@ -2,21 +2,22 @@ package tracker
 
 import "strconv"
 
-// StateType is the state of a tracked follower.
+// StateType is how the leader replicates to one follower. The transitions
+// between the states are described on Progress.
 type StateType uint64
 
 const (
-	// StateProbe indicates a follower whose last index isn't known. The
-	// leader sends it at most one append at a time and waits for the answer,
-	// which either confirms Next-1 or hints where the logs diverge.
+	// StateProbe is for a follower whose log the leader cannot place yet:
+	// it sends one append at a time and waits for the answer, which either
+	// confirms Next-1 or hints where the two logs diverge.
 	StateProbe StateType = iota
-	// StateReplicate indicates a follower whose log is known to match the
-	// leader's up to Match; the leader streams appends to it, limited only
-	// by Inflights.
+	// StateReplicate is the steady state: the follower's log agrees with the
+	// leader's up to Match, and the leader streams appends to it, limited
+	// only by Inflights.
 	StateReplicate
-	// StateSnapshot indicates a follower that needs entries the leader has
-	// already compacted. It has to install a snapshot before it can receive
-	// appends again.
+	// StateSnapshot is for a follower that is behind the start of the
+	// leader's log: the entries it lacks were compacted, so only a snapshot
+	// can catch it up. No appends are sent meanwhile.
 	StateSnapshot
 )
 
