@@ -131,6 +131,16 @@ func (c canon) writeSignature(b *strings.Builder, s *types.Signature) {
 	}
 }
 
+// typeParams renders a type parameter list, "none" when it is empty.
+func (c canon) typeParams(tps *types.TypeParamList) string {
+	if tps.Len() == 0 {
+		return "none"
+	}
+	var b strings.Builder
+	c.writeTypeParams(&b, tps)
+	return b.String()
+}
+
 func (c canon) writeTypeParams(b *strings.Builder, tps *types.TypeParamList) {
 	if tps.Len() == 0 {
 		return

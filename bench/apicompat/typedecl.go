@@ -5,7 +5,6 @@ import (
 	"go/types"
 	"iter"
 	"slices"
-	"strings"
 )
 
 // typeDecl compares two declarations of the same type name.
@@ -20,10 +19,7 @@ func (c *comparer) typeDecl(id string, ro, co *types.TypeName) {
 		return
 	}
 	rn, cn := ro.Type().(*types.Named), co.Type().(*types.Named)
-	var rtp, ctp strings.Builder
-	c.ref.writeTypeParams(&rtp, rn.TypeParams())
-	c.cur.writeTypeParams(&ctp, cn.TypeParams())
-	c.differ(id, "type parameters", "["+rtp.String()+"]", "["+ctp.String()+"]")
+	c.differ(id, "type parameters", c.ref.typeParams(rn.TypeParams()), c.cur.typeParams(cn.TypeParams()))
 
 	ru, cu := rn.Underlying(), cn.Underlying()
 	if c.differ(id, "underlying kind", underKind(ru), underKind(cu)) {

@@ -50,3 +50,21 @@ type Handle = int
 type Callback struct{}
 
 func NewThing() {}
+
+type Opt[T comparable] struct{ V T }
+
+type Plain[T any] struct{}
+
+type Ext interface {
+	M()
+	ext()
+}
+
+type Sink = <-chan int
+
+const Ratio = 1
+
+func Tagged(struct {
+	A int `x:"2"`
+}) {
+}

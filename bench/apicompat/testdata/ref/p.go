@@ -54,3 +54,18 @@ type Callback func(int)
 type Removed struct{ F int }
 
 func (Removed) M() {}
+
+type Opt[T any] struct{ V T }
+
+type Plain struct{}
+
+type Ext interface{ M() }
+
+type Sink = chan<- int
+
+const Ratio = 1.0
+
+func Tagged(struct {
+	A int `x:"1"`
+}) {
+}
