@@ -1,0 +1,46 @@
+package raft
+
+import (
+	"fmt"
+
+	pb "github.com/tickraft/raft/raftpb"
+)
+
+// checkMessage rejects a message that no correct sender produces, before it
+// can change anything. Everything the handlers index with comes through
+// here; stale or out-of-order but well-formed messages are left to the
+// handlers, which drop them.
+func (r *raft) checkMessage(m pb.Message) error {
+	if _, ok := pb.MessageType_name[int32(m.Type)]; !ok {
+		return fmt.Errorf("%w: unknown type %d from %x", errMalformed, int32(m.Type), m.From)
+	}
+	switch m.Type {
+	case pb.MsgApp:
+		s := logSlice{term: m.Term, prev: entryID{term: m.LogTerm, index: m.Index}, entries: m.Entries}
+		if err := s.valid(); err != nil {
+			return fmt.Errorf("%w: MsgApp from %x: %v", errMalformed, m.From, err)
+		}
+	case pb.MsgSnap:
+		if m.Snapshot == nil || m.Snapshot.Metadata.Index == 0 || m.Snapshot.Metadata.Term > m.Term {
+			return fmt.Errorf("%w: MsgSnap from %x carries no usable snapshot", errMalformed, m.From)
+		}
+	case pb.MsgReadIndex, pb.MsgReadIndexResp:
+		if len(m.Entries) != 1 {
+			return fmt.Errorf("%w: %s from %x must carry one entry, not %d", errMalformed, m.Type, m.From, len(m.Entries))
+		}
+	case pb.MsgVote, pb.MsgPreVote:
+		if m.Term == 0 {
+			return fmt.Errorf("%w: %s from %x without a term", errMalformed, m.Type, m.From)
+		}
+	case pb.MsgStorageAppendResp:
+		if m.Snapshot != nil && m.Snapshot.Metadata.Index > m.Index {
+			return fmt.Errorf("%w: storage acknowledgement of a snapshot past its index", errMalformed)
+		}
+	}
+	if m.Term == 0 && (m.Type == pb.MsgApp || m.Type == pb.MsgHeartbeat || m.Type == pb.MsgSnap ||
+		m.Type == pb.MsgAppResp || m.Type == pb.MsgHeartbeatResp || m.Type == pb.MsgTimeoutNow ||
+		m.Type == pb.MsgReadIndexResp || m.Type == pb.MsgVoteResp || m.Type == pb.MsgPreVoteResp) {
+		return fmt.Errorf("%w: %s from %x without a term", errMalformed, m.Type, m.From)
+	}
+	return nil
+}

@@ -1,0 +1,384 @@
+package raft
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/tickraft/raft/confchange"
+	pb "github.com/tickraft/raft/raftpb"
+	"github.com/tickraft/raft/tracker"
+)
+
+// raft is the state machine of one node. It is driven by step and tick and
+// is not safe for concurrent use. Its outputs are the messages in msgs and
+// msgsAfterAppend, the log's unstable part and committed entries, and
+// readStates; RawNode turns them into Ready.
+//
+// Each role's handling of a message lives with its concern: elections in
+// election.go, the leader's replication in replication.go, the follower's
+// in append.go, reads in read.go, membership in membership.go, leader
+// transfer in transfer.go, storage acknowledgements in durability.go.
+type raft struct {
+	id   uint64
+	term uint64
+	vote uint64
+
+	raftLog *raftLog
+	trk     tracker.ProgressTracker
+
+	state     StateType
+	lead      uint64
+	isLearner bool
+
+	// msgs may be sent at once. msgsAfterAppend may be sent only once the
+	// log and hard state as of now are durable: acknowledgements and votes.
+	msgs            []pb.Message
+	msgsAfterAppend []pb.Message
+
+	// leadTransferee is the node a leadership transfer is handing over to.
+	leadTransferee uint64
+	// pendingConfIndex is the index of the latest conf change in the log;
+	// another may be proposed only once it is applied.
+	pendingConfIndex uint64
+	// uncommittedSize is the payload size of the leader's uncommitted
+	// entries, bounded by cfg.MaxUncommittedEntriesSize.
+	uncommittedSize uint64
+
+	reads      readIndexQueue
+	readStates []ReadState
+
+	electionElapsed           int
+	heartbeatElapsed          int
+	randomizedElectionTimeout int
+	rng                       *rand.Rand
+
+	cfg    Config // with defaults filled in
+	logger Logger
+}
+
+// newRaft builds a node from a Config that validate accepted.
+func newRaft(c *Config) (*raft, error) {
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	cfg := c.withDefaults()
+	rlog, err := newLog(cfg.Storage, cfg.Logger, entryEncodingSize(cfg.MaxCommittedSizePerReady))
+	if err != nil {
+		return nil, err
+	}
+	hs, cs, err := cfg.Storage.InitialState()
+	if err != nil {
+		return nil, fmt.Errorf("reading the initial state: %w", err)
+	}
+	r := &raft{
+		id:      cfg.ID,
+		raftLog: rlog,
+		trk:     tracker.MakeProgressTracker(cfg.MaxInflightMsgs, cfg.MaxInflightBytes),
+		rng:     rand.New(rand.NewPCG(cfg.RandSeed, cfg.RandSeed^0x5bd1e995)),
+		cfg:     cfg,
+		logger:  cfg.Logger,
+	}
+	conf, prs, err := confchange.Restore(confchange.Changer{Tracker: r.trk, LastIndex: rlog.lastIndex()}, cs)
+	if err != nil {
+		return nil, fmt.Errorf("restoring the configuration %s: %w", cs.String(), err)
+	}
+	r.switchToConfig(conf, prs)
+	if err := r.loadHardState(hs); err != nil {
+		return nil, err
+	}
+	if cfg.Applied > 0 {
+		if cfg.Applied > r.raftLog.committed {
+			return nil, fmt.Errorf("config's applied index %d is past the commit index %d", cfg.Applied, r.raftLog.committed)
+		}
+		r.raftLog.restoreApplied(cfg.Applied)
+	}
+	r.becomeFollower(r.term, None)
+	r.logger.Infof("newRaft %x [peers: %v, term: %d, commit: %d, applied: %d, lastindex: %d, lastterm: %d]",
+		r.id, r.trk.VoterNodes(), r.term, r.raftLog.committed, r.raftLog.applied,
+		r.raftLog.lastIndex(), r.raftLog.lastEntryID().term)
+	return r, nil
+}
+
+// loadHardState installs a persisted hard state; its commit index must lie
+// within the persisted log.
+func (r *raft) loadHardState(hs pb.HardState) error {
+	if hs.Commit < r.raftLog.committed || hs.Commit > r.raftLog.lastIndex() {
+		return fmt.Errorf("hard state commit %d is outside [%d, %d]", hs.Commit, r.raftLog.committed, r.raftLog.lastIndex())
+	}
+	r.raftLog.committed = hs.Commit
+	r.term = hs.Term
+	r.vote = hs.Vote
+	return nil
+}
+
+func (r *raft) hardState() pb.HardState {
+	return pb.HardState{Term: r.term, Vote: r.vote, Commit: r.raftLog.committed}
+}
+
+func (r *raft) softState() SoftState { return SoftState{Lead: r.lead, RaftState: r.state} }
+
+// send queues m, stamping From and, for non-local messages, the term. Vote
+// responses keep the term they were given (a pre-vote is answered in the
+// requested term). Messages that acknowledge durable state wait for the
+// next write.
+func (r *raft) send(m pb.Message) {
+	if m.From == None {
+		m.From = r.id
+	}
+	switch m.Type {
+	case pb.MsgVote, pb.MsgVoteResp, pb.MsgPreVote, pb.MsgPreVoteResp:
+		if m.Term == 0 {
+			r.logger.Panicf("raft: vote message %s must carry a term", m.Type)
+		}
+	default:
+		if m.Term == 0 && m.Type != pb.MsgProp && m.Type != pb.MsgReadIndex {
+			m.Term = r.term
+		}
+		if m.Type == pb.MsgProp || m.Type == pb.MsgReadIndex {
+			// Forwarded requests keep Term 0, as local requests have.
+			m.Term = 0
+		}
+	}
+	switch m.Type {
+	case pb.MsgAppResp, pb.MsgVoteResp, pb.MsgPreVoteResp:
+		r.msgsAfterAppend = append(r.msgsAfterAppend, m)
+	default:
+		r.msgs = append(r.msgs, m)
+	}
+}
+
+// reset moves to term, clearing everything that belongs to a term.
+func (r *raft) reset(term uint64) {
+	if r.term != term {
+		r.term = term
+		r.vote = None
+	}
+	r.lead = None
+	r.electionElapsed = 0
+	r.heartbeatElapsed = 0
+	r.resetRandomizedElectionTimeout()
+	r.abortLeaderTransfer()
+	r.trk.ResetVotes()
+	last := r.raftLog.lastIndex()
+	r.trk.Visit(func(id uint64, pr *tracker.Progress) {
+		*pr = tracker.Progress{
+			Match:     0,
+			Next:      last + 1,
+			Inflights: tracker.NewInflights(r.trk.MaxInflight, r.trk.MaxInflightBytes),
+			IsLearner: pr.IsLearner,
+		}
+		if id == r.id {
+			pr.Match = r.raftLog.unstable.prev.index // what is durable
+		}
+	})
+	r.pendingConfIndex = 0
+	r.uncommittedSize = 0
+	r.reads.reset()
+}
+
+func (r *raft) resetRandomizedElectionTimeout() {
+	r.randomizedElectionTimeout = r.cfg.ElectionTick + r.rng.IntN(r.cfg.ElectionTick)
+}
+
+func (r *raft) pastElectionTimeout() bool {
+	return r.electionElapsed >= r.randomizedElectionTimeout
+}
+
+func (r *raft) becomeFollower(term, lead uint64) {
+	r.reset(term)
+	r.lead = lead
+	r.state = StateFollower
+	r.logger.Infof("%x became follower at term %d", r.id, r.term)
+}
+
+// tick advances the logical clock by one tick.
+func (r *raft) tick() {
+	if r.state == StateLeader {
+		r.tickHeartbeat()
+	} else {
+		r.tickElection()
+	}
+}
+
+// errMalformed wraps every rejection of a malformed peer message.
+var errMalformed = errors.New("raft: malformed message")
+
+// step is the entry point for every message, from a peer or local. A
+// malformed message is rejected with an error and changes nothing.
+func (r *raft) step(m pb.Message) error {
+	if err := r.checkMessage(m); err != nil {
+		return err
+	}
+	if !r.stepTerm(m) {
+		return nil
+	}
+	switch m.Type {
+	case pb.MsgHup:
+		r.hup(r.electionCampaignType())
+	case pb.MsgVote, pb.MsgPreVote:
+		r.handleVoteRequest(m)
+	case pb.MsgStorageAppendResp:
+		r.handleStorageAppendResp(m)
+	case pb.MsgStorageApplyResp:
+		r.handleStorageApplyResp(m)
+	default:
+		switch r.state {
+		case StateLeader:
+			return r.stepLeader(m)
+		case StateFollower:
+			return r.stepFollower(m)
+		default:
+			return r.stepCandidate(m)
+		}
+	}
+	return nil
+}
+
+// stepTerm applies the term rules to m and reports whether it should be
+// handled further.
+func (r *raft) stepTerm(m pb.Message) bool {
+	switch {
+	case m.Term == 0:
+		return true // a local message or forwarded request
+	case m.Term > r.term:
+		return r.stepHigherTerm(m)
+	case m.Term < r.term:
+		r.stepLowerTerm(m)
+		return false
+	}
+	return true
+}
+
+func (r *raft) stepHigherTerm(m pb.Message) bool {
+	if m.Type == pb.MsgVote || m.Type == pb.MsgPreVote {
+		force := string(m.Context) == string(campaignTransfer)
+		if !force && r.inLease() {
+			r.logger.Infof("%x [term: %d] ignored %s from %x at term %d: lease is not expired",
+				r.id, r.term, m.Type, m.From, m.Term)
+			return false
+		}
+	}
+	switch {
+	case m.Type == pb.MsgPreVote:
+		// A pre-vote does not raise the term.
+	case m.Type == pb.MsgPreVoteResp && !m.Reject:
+		// The term is raised when the pre-vote wins, not by each grant.
+	default:
+		lead := None
+		if m.Type == pb.MsgApp || m.Type == pb.MsgHeartbeat || m.Type == pb.MsgSnap {
+			lead = m.From
+		}
+		r.becomeFollower(m.Term, lead)
+	}
+	return true
+}
+
+// inLease reports whether this node heard from a leader within the election
+// timeout, with CheckQuorum; it then ignores vote requests.
+func (r *raft) inLease() bool {
+	return r.cfg.CheckQuorum && r.lead != None && r.electionElapsed < r.cfg.ElectionTick
+}
+
+func (r *raft) stepLowerTerm(m pb.Message) {
+	switch {
+	case (r.cfg.CheckQuorum || r.cfg.PreVote) && (m.Type == pb.MsgHeartbeat || m.Type == pb.MsgApp):
+		// A stale leader cut off by a partition would otherwise never learn
+		// of the new term, and with CheckQuorum or PreVote this node would
+		// never raise its term to disrupt it.
+		r.msgs = append(r.msgs, pb.Message{To: m.From, From: r.id, Term: r.term, Type: pb.MsgAppResp})
+	case m.Type == pb.MsgPreVote:
+		// Tell the pre-candidate about the higher term, or it may never
+		// find out with PreVote set.
+		r.msgs = append(r.msgs, pb.Message{To: m.From, From: r.id, Term: r.term, Type: pb.MsgPreVoteResp, Reject: true})
+	default:
+		r.logger.Debugf("%x [term: %d] ignored %s from %x at lower term %d", r.id, r.term, m.Type, m.From, m.Term)
+	}
+}
+
+func (r *raft) stepFollower(m pb.Message) error {
+	switch m.Type {
+	case pb.MsgApp:
+		r.electionElapsed, r.lead = 0, m.From
+		r.handleAppendEntries(m)
+	case pb.MsgHeartbeat:
+		r.electionElapsed, r.lead = 0, m.From
+		r.handleHeartbeat(m)
+	case pb.MsgSnap:
+		r.electionElapsed, r.lead = 0, m.From
+		r.handleSnapshot(m)
+	case pb.MsgProp:
+		return r.forwardProposal(m)
+	case pb.MsgTransferLeader:
+		r.forwardToLeader(m)
+	case pb.MsgTimeoutNow:
+		r.handleTimeoutNow(m)
+	case pb.MsgReadIndex:
+		r.forwardReadIndex(m)
+	case pb.MsgReadIndexResp:
+		r.handleReadIndexResp(m)
+	case pb.MsgForgetLeader:
+		r.forgetLeader()
+	}
+	return nil
+}
+
+func (r *raft) stepCandidate(m pb.Message) error {
+	switch m.Type {
+	case pb.MsgProp:
+		r.logger.Infof("%x no leader at term %d; dropping proposal", r.id, r.term)
+		return ErrProposalDropped
+	case pb.MsgApp, pb.MsgHeartbeat, pb.MsgSnap:
+		// A leader of this term exists: step down and handle it.
+		r.becomeFollower(m.Term, m.From)
+		return r.stepFollower(m)
+	case pb.MsgVoteResp, pb.MsgPreVoteResp:
+		r.handleVoteResponse(m)
+	case pb.MsgTimeoutNow:
+		r.logger.Debugf("%x [term %d state %v] ignored MsgTimeoutNow from %x", r.id, r.term, r.state, m.From)
+	}
+	return nil
+}
+
+func (r *raft) stepLeader(m pb.Message) error {
+	switch m.Type {
+	case pb.MsgBeat:
+		r.bcastHeartbeat()
+	case pb.MsgCheckQuorum:
+		r.checkQuorum()
+	case pb.MsgProp:
+		return r.handleProposal(m)
+	case pb.MsgReadIndex:
+		r.handleReadIndex(m)
+	case pb.MsgForgetLeader:
+		// Only followers forget.
+	default:
+		pr := r.trk.Progress[m.From]
+		if pr == nil {
+			r.logger.Debugf("%x no progress available for %x", r.id, m.From)
+			return nil
+		}
+		r.stepLeaderFromPeer(m, pr)
+	}
+	return nil
+}
+
+// stepLeaderFromPeer handles the messages a leader gets about one follower.
+func (r *raft) stepLeaderFromPeer(m pb.Message, pr *tracker.Progress) {
+	switch m.Type {
+	case pb.MsgAppResp:
+		pr.RecentActive = true
+		r.handleAppendResponse(m, pr)
+	case pb.MsgHeartbeatResp:
+		pr.RecentActive = true
+		r.handleHeartbeatResponse(m, pr)
+	case pb.MsgSnapStatus:
+		r.handleSnapStatus(m, pr)
+	case pb.MsgUnreachable:
+		if pr.State == tracker.StateReplicate {
+			pr.BecomeProbe()
+		}
+	case pb.MsgTransferLeader:
+		r.handleTransferLeader(m, pr)
+	}
+}

@@ -1,0 +1,197 @@
+package raft
+
+import (
+	"errors"
+
+	pb "github.com/tickraft/raft/raftpb"
+	"github.com/tickraft/raft/tracker"
+)
+
+// RawNode is a raft node driven by the caller, without goroutines: Step
+// and Tick feed it, Ready and Advance (or, with AsyncStorageWrites, the
+// storage messages' responses) drain it. It is not safe for concurrent use.
+type RawNode struct {
+	raft               *raft
+	asyncStorageWrites bool
+
+	prevSoftSt SoftState
+	prevHardSt pb.HardState
+	// stepsOnAdvance are the storage acknowledgements of the last Ready,
+	// stepped by Advance in the synchronous mode.
+	stepsOnAdvance []pb.Message
+}
+
+// NewRawNode returns a RawNode for config. A new group's nodes are then
+// bootstrapped with Bootstrap (or the application writes the initial
+// configuration to Storage itself); a restarted node reads its state from
+// Storage.
+func NewRawNode(config *Config) (*RawNode, error) {
+	r, err := newRaft(config)
+	if err != nil {
+		return nil, err
+	}
+	rn := &RawNode{raft: r, asyncStorageWrites: config.AsyncStorageWrites}
+	rn.prevSoftSt = r.softState()
+	rn.prevHardSt = r.hardState()
+	return rn, nil
+}
+
+// Tick advances the logical clock by one tick.
+func (rn *RawNode) Tick() { rn.raft.tick() }
+
+// TickQuiesced advances the clock without the consequences of a tick: no
+// heartbeat, no election. An application that quiesces idle groups calls
+// it so that a woken group does not campaign at once. Use with care.
+func (rn *RawNode) TickQuiesced() { rn.raft.electionElapsed++ }
+
+// Campaign makes the node campaign to become leader.
+func (rn *RawNode) Campaign() error { return rn.raft.step(pb.Message{Type: pb.MsgHup}) }
+
+// Propose proposes data to be appended to the log.
+func (rn *RawNode) Propose(data []byte) error {
+	return rn.raft.step(pb.Message{Type: pb.MsgProp, From: rn.raft.id, Entries: []pb.Entry{{Data: data}}})
+}
+
+// ProposeConfChange proposes a configuration change. It takes effect when
+// the application applies the committed entry with ApplyConfChange.
+func (rn *RawNode) ProposeConfChange(cc pb.ConfChangeI) error {
+	typ, data, err := pb.MarshalConfChange(cc)
+	if err != nil {
+		return err
+	}
+	return rn.raft.step(pb.Message{Type: pb.MsgProp, Entries: []pb.Entry{{Type: typ, Data: data}}})
+}
+
+// ApplyConfChange installs a committed configuration change; the
+// application calls it when it applies the entry (unless it rejects the
+// change, in which case it must not call it).
+func (rn *RawNode) ApplyConfChange(cc pb.ConfChangeI) *pb.ConfState {
+	cs := rn.raft.applyConfChange(cc.AsV2())
+	return &cs
+}
+
+// Step feeds a message from a peer, or a storage thread's response, into
+// the node. Messages only raft itself may generate are refused with
+// ErrStepLocalMsg, responses from nodes outside the configuration with
+// ErrStepPeerNotFound, and malformed messages with an error; none of them
+// changes anything.
+func (rn *RawNode) Step(m pb.Message) error {
+	fromStorage := m.From == LocalAppendThread || m.From == LocalApplyThread
+	if localOnlyMessage(m.Type) && !fromStorage {
+		return ErrStepLocalMsg
+	}
+	if responseMessage(m.Type) && !fromStorage && rn.raft.trk.Progress[m.From] == nil {
+		return ErrStepPeerNotFound
+	}
+	return rn.raft.step(m)
+}
+
+// localOnlyMessage reports whether only raft itself generates messages of
+// type t.
+func localOnlyMessage(t pb.MessageType) bool {
+	switch t {
+	case pb.MsgHup, pb.MsgBeat, pb.MsgUnreachable, pb.MsgSnapStatus, pb.MsgCheckQuorum,
+		pb.MsgStorageAppend, pb.MsgStorageAppendResp, pb.MsgStorageApply, pb.MsgStorageApplyResp:
+		return true
+	}
+	return false
+}
+
+// responseMessage reports whether t answers a request.
+func responseMessage(t pb.MessageType) bool {
+	switch t {
+	case pb.MsgAppResp, pb.MsgVoteResp, pb.MsgHeartbeatResp, pb.MsgUnreachable, pb.MsgReadIndexResp,
+		pb.MsgPreVoteResp, pb.MsgStorageAppendResp, pb.MsgStorageApplyResp:
+		return true
+	}
+	return false
+}
+
+// Ready returns the outstanding work and marks it handed out. Its contents
+// stay valid after Advance.
+func (rn *RawNode) Ready() Ready {
+	w, err := rn.nextWork()
+	if err != nil {
+		rn.raft.logger.Panicf("raft: storage must return committed entries: %v", err)
+	}
+	var rd Ready
+	if ss := rn.raft.softState(); !ss.equal(&rn.prevSoftSt) {
+		rd.SoftState = &ss
+	}
+	rd.ReadStates = rn.raft.readStates
+	if rn.asyncStorageWrites {
+		rn.asyncReady(&w, &rd)
+	} else {
+		rn.syncReady(&w, &rd)
+	}
+	rn.accept(&w)
+	return rd
+}
+
+// HasReady reports whether Ready would return anything.
+func (rn *RawNode) HasReady() bool { return rn.hasWork() }
+
+// Advance acknowledges that the last Ready was handled: its writes are
+// durable and its committed entries applied. It must not be called with
+// AsyncStorageWrites.
+func (rn *RawNode) Advance(_ Ready) {
+	if rn.asyncStorageWrites {
+		rn.raft.logger.Panicf("raft: Advance must not be called when using AsyncStorageWrites")
+	}
+	steps := rn.stepsOnAdvance
+	rn.stepsOnAdvance = nil
+	for _, m := range steps {
+		if err := rn.raft.step(m); err != nil {
+			rn.raft.logger.Panicf("raft: stepping a storage acknowledgement: %v", err)
+		}
+	}
+}
+
+// Status returns the node's status, with a copy of the progress of every
+// peer if it is the leader.
+func (rn *RawNode) Status() Status { return getStatus(rn.raft) }
+
+// BasicStatus returns the node's status without allocating.
+func (rn *RawNode) BasicStatus() BasicStatus { return getBasicStatus(rn.raft) }
+
+// WithProgress calls visitor for every peer's progress, without copying
+// Inflights (it is nil in the copy passed).
+func (rn *RawNode) WithProgress(visitor func(id uint64, typ ProgressType, pr tracker.Progress)) {
+	rn.raft.trk.Visit(func(id uint64, pr *tracker.Progress) {
+		typ := ProgressTypePeer
+		if pr.IsLearner {
+			typ = ProgressTypeLearner
+		}
+		p := *pr
+		p.Inflights = nil
+		visitor(id, typ, p)
+	})
+}
+
+// ReportUnreachable reports that the last message to id could not be sent.
+func (rn *RawNode) ReportUnreachable(id uint64) {
+	_ = rn.raft.step(pb.Message{Type: pb.MsgUnreachable, From: id})
+}
+
+// ReportSnapshot reports how sending a snapshot to id went.
+func (rn *RawNode) ReportSnapshot(id uint64, status SnapshotStatus) {
+	_ = rn.raft.step(pb.Message{Type: pb.MsgSnapStatus, From: id, Reject: status == SnapshotFailure})
+}
+
+// TransferLeader asks the leader to hand leadership to transferee.
+func (rn *RawNode) TransferLeader(transferee uint64) {
+	_ = rn.raft.step(pb.Message{Type: pb.MsgTransferLeader, From: transferee})
+}
+
+// ForgetLeader makes a follower forget its leader, so that it may vote at
+// once for another candidate. It is a no-op on other roles and with
+// lease-based reads.
+func (rn *RawNode) ForgetLeader() error { return rn.raft.step(pb.Message{Type: pb.MsgForgetLeader}) }
+
+// ReadIndex requests a read index; the answer arrives as a ReadState with
+// RequestCtx rctx in a later Ready.
+func (rn *RawNode) ReadIndex(rctx []byte) {
+	_ = rn.raft.step(pb.Message{Type: pb.MsgReadIndex, Entries: []pb.Entry{{Data: rctx}}})
+}
+
+var errBootstrapEmptyPeers = errors.New("must provide at least one peer to Bootstrap")

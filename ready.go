@@ -1,0 +1,130 @@
+package raft
+
+import (
+	pb "github.com/tickraft/raft/raftpb"
+)
+
+// storageWork is what the node wants written and applied now, before it is
+// presented as a Ready (synchronous) or as MsgStorage* messages
+// (AsyncStorageWrites).
+type storageWork struct {
+	hardState   pb.HardState // empty if unchanged
+	entries     []pb.Entry
+	snapshot    *pb.Snapshot
+	mark        logMark // the log's end once entries and snapshot are written
+	afterAppend []pb.Message
+	committed   []pb.Entry
+}
+
+// needsWrite reports whether anything must go through the append path.
+func (w *storageWork) needsWrite() bool {
+	return !isHardStateEmpty(w.hardState) || len(w.entries) > 0 || w.snapshot != nil || len(w.afterAppend) > 0
+}
+
+// writesLog reports whether the write changes the log and so must be
+// acknowledged with its mark.
+func (w *storageWork) writesLog() bool { return len(w.entries) > 0 || w.snapshot != nil }
+
+func isHardStateEmpty(hs pb.HardState) bool { return hs == pb.HardState{} }
+
+// nextWork gathers the pending work without marking it handed out.
+func (rn *RawNode) nextWork() (storageWork, error) {
+	r := rn.raft
+	w := storageWork{
+		entries:     r.raftLog.unstable.nextEntries(),
+		snapshot:    r.raftLog.unstable.nextSnapshot(),
+		mark:        r.raftLog.unstable.mark(),
+		afterAppend: r.msgsAfterAppend,
+	}
+	if hs := r.hardState(); hs != rn.prevHardSt {
+		w.hardState = hs
+	}
+	ents, err := r.raftLog.nextCommittedEnts(!rn.asyncStorageWrites)
+	if err != nil {
+		return w, err
+	}
+	w.committed = ents
+	return w, nil
+}
+
+// hasWork reports whether Ready would return anything.
+func (rn *RawNode) hasWork() bool {
+	r := rn.raft
+	ss := r.softState()
+	switch {
+	case !ss.equal(&rn.prevSoftSt),
+		r.hardState() != rn.prevHardSt,
+		len(r.msgs) > 0, len(r.msgsAfterAppend) > 0, len(r.readStates) > 0,
+		r.raftLog.unstable.nextSnapshot() != nil,
+		len(r.raftLog.unstable.nextEntries()) > 0:
+		return true
+	}
+	return r.raftLog.hasNextCommittedEnts(!rn.asyncStorageWrites)
+}
+
+// accept marks the work as handed out: its entries are being written and
+// its committed entries applied.
+func (rn *RawNode) accept(w *storageWork) {
+	r := rn.raft
+	r.msgs, r.msgsAfterAppend, r.readStates = nil, nil, nil
+	rn.prevSoftSt = r.softState()
+	if !isHardStateEmpty(w.hardState) {
+		rn.prevHardSt = w.hardState
+	}
+	r.raftLog.unstable.acceptInProgress()
+	if n := len(w.committed); n > 0 {
+		var size entryEncodingSize
+		for i := range w.committed {
+			size += entrySize(&w.committed[i])
+		}
+		r.raftLog.acceptApplying(w.committed[n-1].Index, size)
+		if r.state == StateLeader {
+			r.reduceUncommittedSize(payloadSize(w.committed))
+		}
+	}
+}
+
+// syncReady presents work as the synchronous Ready; Advance steps the
+// acknowledgements it records.
+func (rn *RawNode) syncReady(w *storageWork, rd *Ready) {
+	r := rn.raft
+	rd.HardState = w.hardState
+	rd.Entries = w.entries
+	if w.snapshot != nil {
+		rd.Snapshot = *w.snapshot
+	}
+	rd.CommittedEntries = w.committed
+	rd.Messages = append(r.msgs, w.afterAppend...)
+	hs, prev := w.hardState, rn.prevHardSt
+	rd.MustSync = len(w.entries) > 0 || (!isHardStateEmpty(hs) && (hs.Term != prev.Term || hs.Vote != prev.Vote))
+	if w.writesLog() {
+		rn.stepsOnAdvance = append(rn.stepsOnAdvance, r.storageAppendAck(w.mark, w.snapshot))
+	}
+	if len(w.committed) > 0 {
+		rn.stepsOnAdvance = append(rn.stepsOnAdvance, r.storageApplyAck(w.committed))
+	}
+}
+
+// asyncReady presents work as MsgStorageAppend and MsgStorageApply messages
+// whose responses carry the same acknowledgements.
+func (rn *RawNode) asyncReady(w *storageWork, rd *Ready) {
+	r := rn.raft
+	msgs := r.msgs
+	if w.needsWrite() {
+		m := pb.Message{Type: pb.MsgStorageAppend, To: LocalAppendThread, From: r.id,
+			Entries: w.entries, Snapshot: w.snapshot}
+		if !isHardStateEmpty(w.hardState) {
+			m.Term, m.Vote, m.Commit = w.hardState.Term, w.hardState.Vote, w.hardState.Commit
+		}
+		m.Responses = w.afterAppend
+		if w.writesLog() {
+			m.Responses = append(m.Responses[:len(m.Responses):len(m.Responses)], r.storageAppendAck(w.mark, w.snapshot))
+		}
+		msgs = append(msgs, m)
+	}
+	if len(w.committed) > 0 {
+		msgs = append(msgs, pb.Message{Type: pb.MsgStorageApply, To: LocalApplyThread, From: r.id,
+			Entries: w.committed, Responses: []pb.Message{r.storageApplyAck(w.committed)}})
+	}
+	rd.Messages = msgs
+}
