@@ -1,21 +1,21 @@
 package raftpb
 
-import "slices"
+import (
+	"slices"
+
+	"google.golang.org/protobuf/runtime/protoiface"
+)
 
 // The methods in this file give the message types the method set that
 // v3.6's generated code has, so that code written against the
 // github.com/golang/protobuf (APIv1) and gogo runtimes keeps compiling and
 // working: proto.Message, the descriptor accessors, and the XXX_ hooks the
 // table-driven runtimes call.
-
-// protoMessage has the method set of github.com/golang/protobuf's and
-// gogo's proto.Message, whose package this module does not import. Any
-// proto.Message value converts to it.
-type protoMessage = interface {
-	Reset()
-	String() string
-	ProtoMessage()
-}
+//
+// XXX_Merge takes a protoiface.MessageV1, exactly as v3.6's does: v3.6's
+// generated code imports github.com/golang/protobuf/proto, whose Message is
+// an alias of protoiface.MessageV1. gogo's proto.Message has the same
+// method set, so its values convert too.
 
 // Message indexes in raft.proto, in file order.
 const (
@@ -156,31 +156,31 @@ func (m *ConfChangeV2) XXX_DiscardUnknown()     {}
 
 // XXX_Merge merges src into m when src is an *Entry, and otherwise does
 // nothing. See mergeByCodec for the semantics.
-func (m *Entry) XXX_Merge(src protoMessage) { mergeByCodec(m, src) }
+func (m *Entry) XXX_Merge(src protoiface.MessageV1) { mergeByCodec(m, src) }
 
 // XXX_Merge merges src into m when src is a *SnapshotMetadata.
-func (m *SnapshotMetadata) XXX_Merge(src protoMessage) { mergeByCodec(m, src) }
+func (m *SnapshotMetadata) XXX_Merge(src protoiface.MessageV1) { mergeByCodec(m, src) }
 
 // XXX_Merge merges src into m when src is a *Snapshot.
-func (m *Snapshot) XXX_Merge(src protoMessage) { mergeByCodec(m, src) }
+func (m *Snapshot) XXX_Merge(src protoiface.MessageV1) { mergeByCodec(m, src) }
 
 // XXX_Merge merges src into m when src is a *Message.
-func (m *Message) XXX_Merge(src protoMessage) { mergeByCodec(m, src) }
+func (m *Message) XXX_Merge(src protoiface.MessageV1) { mergeByCodec(m, src) }
 
 // XXX_Merge merges src into m when src is a *HardState.
-func (m *HardState) XXX_Merge(src protoMessage) { mergeByCodec(m, src) }
+func (m *HardState) XXX_Merge(src protoiface.MessageV1) { mergeByCodec(m, src) }
 
 // XXX_Merge merges src into m when src is a *ConfState.
-func (m *ConfState) XXX_Merge(src protoMessage) { mergeByCodec(m, src) }
+func (m *ConfState) XXX_Merge(src protoiface.MessageV1) { mergeByCodec(m, src) }
 
 // XXX_Merge merges src into m when src is a *ConfChange.
-func (m *ConfChange) XXX_Merge(src protoMessage) { mergeByCodec(m, src) }
+func (m *ConfChange) XXX_Merge(src protoiface.MessageV1) { mergeByCodec(m, src) }
 
 // XXX_Merge merges src into m when src is a *ConfChangeSingle.
-func (m *ConfChangeSingle) XXX_Merge(src protoMessage) { mergeByCodec(m, src) }
+func (m *ConfChangeSingle) XXX_Merge(src protoiface.MessageV1) { mergeByCodec(m, src) }
 
 // XXX_Merge merges src into m when src is a *ConfChangeV2.
-func (m *ConfChangeV2) XXX_Merge(src protoMessage) { mergeByCodec(m, src) }
+func (m *ConfChangeV2) XXX_Merge(src protoiface.MessageV1) { mergeByCodec(m, src) }
 
 // codecMessage is what every message type's codec provides.
 type codecMessage interface {
@@ -208,7 +208,7 @@ func appendMarshal(b []byte, m codecMessage) ([]byte, error) {
 func mergeByCodec[M interface {
 	*T
 	codecMessage
-}, T any](dst M, src protoMessage) {
+}, T any](dst M, src protoiface.MessageV1) {
 	s, ok := src.(M)
 	if !ok || s == nil {
 		return

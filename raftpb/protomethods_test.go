@@ -8,19 +8,20 @@ import (
 	"testing"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/runtime/protoiface"
 	"google.golang.org/protobuf/types/descriptorpb"
 )
 
 // v1Message is the method set of github.com/golang/protobuf's proto.Message
 // plus the descriptor accessor the APIv1 runtime uses to reflect on it.
 type v1Message interface {
-	protoMessage
+	protoiface.MessageV1
 	Descriptor() ([]byte, []int)
 	XXX_Unmarshal([]byte) error
 	XXX_Marshal([]byte, bool) ([]byte, error)
 	XXX_Size() int
 	XXX_DiscardUnknown()
-	XXX_Merge(protoMessage)
+	XXX_Merge(protoiface.MessageV1)
 }
 
 var allMessages = []struct {
@@ -254,8 +255,8 @@ func TestXXXMergeIgnoresOtherTypesAndNil(t *testing.T) {
 	}
 }
 
-// Any value of the APIv1 proto.Message method set converts to XXX_Merge's
-// parameter type, as it does in v3.6.
+// XXX_Merge's parameter is protoiface.MessageV1, as in v3.6, so a value of
+// any interface with that method set (gogo's proto.Message, say) converts.
 func TestXXXMergeAcceptsAnyV1Message(t *testing.T) {
 	var asV1 interface {
 		Reset()
@@ -268,6 +269,6 @@ func TestXXXMergeAcceptsAnyV1Message(t *testing.T) {
 		t.Errorf("merge through the interface gave %+v", dst)
 	}
 	for _, m := range allMessages {
-		var _ protoMessage = m.msg
+		var _ protoiface.MessageV1 = m.msg
 	}
 }
