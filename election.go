@@ -186,7 +186,7 @@ func (r *raft) handleVoteRequest(m pb.Message) {
 	canVote := r.vote == m.From ||
 		(r.vote == None && r.lead == None) ||
 		(m.Type == pb.MsgPreVote && m.Term > r.term)
-	resp := voteRespType(m.Type)
+	resp := voteRespMsgType(m.Type)
 	if canVote && r.raftLog.isUpToDate(entryID{term: m.LogTerm, index: m.Index}) {
 		r.logger.Infof("%x [term: %d] cast %s for %x at term %d", r.id, r.term, m.Type, m.From, m.Term)
 		// The response carries the request's term: for a pre-vote that is
@@ -200,13 +200,6 @@ func (r *raft) handleVoteRequest(m pb.Message) {
 	}
 	r.logger.Infof("%x [term: %d] rejected %s from %x at term %d", r.id, r.term, m.Type, m.From, m.Term)
 	r.send(pb.Message{To: m.From, Term: r.term, Type: resp, Reject: true})
-}
-
-func voteRespType(t pb.MessageType) pb.MessageType {
-	if t == pb.MsgPreVote {
-		return pb.MsgPreVoteResp
-	}
-	return pb.MsgVoteResp
 }
 
 // handleVoteResponse counts a vote for the current campaign.

@@ -78,7 +78,7 @@ func (tn *testNet) persist(id uint64, hs pb.HardState, snap *pb.Snapshot, ents [
 			tn.t.Fatalf("node %d: Append: %v", id, err)
 		}
 	}
-	if !isHardStateEmpty(hs) {
+	if !IsEmptyHardState(hs) {
 		if err := s.SetHardState(hs); err != nil {
 			tn.t.Fatal(err)
 		}

@@ -76,35 +76,14 @@ func (rn *RawNode) ApplyConfChange(cc pb.ConfChangeI) *pb.ConfState {
 // ErrStepPeerNotFound, and malformed messages with an error; none of them
 // changes anything.
 func (rn *RawNode) Step(m pb.Message) error {
-	fromStorage := m.From == LocalAppendThread || m.From == LocalApplyThread
-	if localOnlyMessage(m.Type) && !fromStorage {
+	fromStorage := IsLocalMsgTarget(m.From)
+	if IsLocalMsg(m.Type) && !fromStorage {
 		return ErrStepLocalMsg
 	}
-	if responseMessage(m.Type) && !fromStorage && rn.raft.trk.Progress[m.From] == nil {
+	if IsResponseMsg(m.Type) && !fromStorage && rn.raft.trk.Progress[m.From] == nil {
 		return ErrStepPeerNotFound
 	}
 	return rn.raft.step(m)
-}
-
-// localOnlyMessage reports whether only raft itself generates messages of
-// type t.
-func localOnlyMessage(t pb.MessageType) bool {
-	switch t {
-	case pb.MsgHup, pb.MsgBeat, pb.MsgUnreachable, pb.MsgSnapStatus, pb.MsgCheckQuorum,
-		pb.MsgStorageAppend, pb.MsgStorageAppendResp, pb.MsgStorageApply, pb.MsgStorageApplyResp:
-		return true
-	}
-	return false
-}
-
-// responseMessage reports whether t answers a request.
-func responseMessage(t pb.MessageType) bool {
-	switch t {
-	case pb.MsgAppResp, pb.MsgVoteResp, pb.MsgHeartbeatResp, pb.MsgUnreachable, pb.MsgReadIndexResp,
-		pb.MsgPreVoteResp, pb.MsgStorageAppendResp, pb.MsgStorageApplyResp:
-		return true
-	}
-	return false
 }
 
 // Ready returns the outstanding work and marks it handed out. Its contents

@@ -18,14 +18,12 @@ type storageWork struct {
 
 // needsWrite reports whether anything must go through the append path.
 func (w *storageWork) needsWrite() bool {
-	return !isHardStateEmpty(w.hardState) || len(w.entries) > 0 || w.snapshot != nil || len(w.afterAppend) > 0
+	return !IsEmptyHardState(w.hardState) || len(w.entries) > 0 || w.snapshot != nil || len(w.afterAppend) > 0
 }
 
 // writesLog reports whether the write changes the log and so must be
 // acknowledged with its mark.
 func (w *storageWork) writesLog() bool { return len(w.entries) > 0 || w.snapshot != nil }
-
-func isHardStateEmpty(hs pb.HardState) bool { return hs == pb.HardState{} }
 
 // nextWork gathers the pending work without marking it handed out.
 func (rn *RawNode) nextWork() (storageWork, error) {
@@ -68,7 +66,7 @@ func (rn *RawNode) accept(w *storageWork) {
 	r := rn.raft
 	r.msgs, r.msgsAfterAppend, r.readStates = nil, nil, nil
 	rn.prevSoftSt = r.softState()
-	if !isHardStateEmpty(w.hardState) {
+	if !IsEmptyHardState(w.hardState) {
 		rn.prevHardSt = w.hardState
 	}
 	r.raftLog.unstable.acceptInProgress()
@@ -95,8 +93,7 @@ func (rn *RawNode) syncReady(w *storageWork, rd *Ready) {
 	}
 	rd.CommittedEntries = w.committed
 	rd.Messages = append(r.msgs, w.afterAppend...)
-	hs, prev := w.hardState, rn.prevHardSt
-	rd.MustSync = len(w.entries) > 0 || (!isHardStateEmpty(hs) && (hs.Term != prev.Term || hs.Vote != prev.Vote))
+	rd.MustSync = MustSync(r.hardState(), rn.prevHardSt, len(w.entries))
 	if w.writesLog() {
 		rn.stepsOnAdvance = append(rn.stepsOnAdvance, r.storageAppendAck(w.mark, w.snapshot))
 	}
@@ -113,7 +110,7 @@ func (rn *RawNode) asyncReady(w *storageWork, rd *Ready) {
 	if w.needsWrite() {
 		m := pb.Message{Type: pb.MsgStorageAppend, To: LocalAppendThread, From: r.id,
 			Entries: w.entries, Snapshot: w.snapshot}
-		if !isHardStateEmpty(w.hardState) {
+		if !IsEmptyHardState(w.hardState) {
 			m.Term, m.Vote, m.Commit = w.hardState.Term, w.hardState.Vote, w.hardState.Commit
 		}
 		m.Responses = w.afterAppend
