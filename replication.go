@@ -182,9 +182,27 @@ func (r *raft) handleHeartbeatResponse(m pb.Message, pr *tracker.Progress) {
 		pr.BecomeReplicate()
 	}
 	if pr.Match < r.raftLog.lastIndex() || pr.CanBumpCommit(r.raftLog.committed) {
-		r.maybeSendAppend(m.From, pr)
+		if !r.maybeSendAppend(m.From, pr) && pr.State == tracker.StateReplicate {
+			r.sendEmptyAppend(m.From, pr)
+		}
 	}
 	r.confirmReads(m)
+}
+
+// sendEmptyAppend sends a follower in StateReplicate an append without
+// entries at Next-1, which the flow control would not send: appends in
+// flight may have been lost. Its acknowledgement frees Inflights (so a full
+// window drains), and its rejection sends the follower back to probing.
+func (r *raft) sendEmptyAppend(to uint64, pr *tracker.Progress) {
+	prev := pr.Next - 1
+	prevTerm, err := r.raftLog.term(prev)
+	if err != nil {
+		r.maybeSendSnapshot(to, pr, err)
+		return
+	}
+	commit := r.raftLog.committed
+	r.send(pb.Message{To: to, Type: pb.MsgApp, Index: prev, LogTerm: prevTerm, Commit: commit})
+	pr.SentCommit(commit)
 }
 
 // handleAppendResponse processes a follower's acknowledgement or rejection.
