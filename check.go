@@ -14,6 +14,11 @@ func (r *raft) checkMessage(m pb.Message) error {
 	if _, ok := pb.MessageType_name[int32(m.Type)]; !ok {
 		return fmt.Errorf("%w: unknown type %d from %x", errMalformed, int32(m.Type), m.From)
 	}
+	self := m.From == r.id && m.Type != pb.MsgTransferLeader // From names the transferee
+	if m.Term != 0 && (self || m.From == None || IsLocalMsgTarget(m.From)) {
+		// Only peers send messages with a term, and a peer is not us.
+		return fmt.Errorf("%w: %s with term %d claims to come from %x", errMalformed, m.Type, m.Term, m.From)
+	}
 	switch m.Type {
 	case pb.MsgApp:
 		s := logSlice{term: m.Term, prev: entryID{term: m.LogTerm, index: m.Index}, entries: m.Entries}
@@ -23,6 +28,10 @@ func (r *raft) checkMessage(m pb.Message) error {
 	case pb.MsgSnap:
 		if m.Snapshot == nil || m.Snapshot.Metadata.Index == 0 || m.Snapshot.Metadata.Term > m.Term {
 			return fmt.Errorf("%w: MsgSnap from %x carries no usable snapshot", errMalformed, m.From)
+		}
+	case pb.MsgProp:
+		if len(m.Entries) == 0 {
+			return fmt.Errorf("%w: MsgProp from %x carries no entries", errMalformed, m.From)
 		}
 	case pb.MsgReadIndex, pb.MsgReadIndexResp:
 		if len(m.Entries) != 1 {
@@ -36,6 +45,9 @@ func (r *raft) checkMessage(m pb.Message) error {
 		if m.Snapshot != nil && m.Snapshot.Metadata.Index > m.Index {
 			return fmt.Errorf("%w: storage acknowledgement of a snapshot past its index", errMalformed)
 		}
+	}
+	if m.Term != 0 && (m.Type == pb.MsgProp || m.Type == pb.MsgReadIndex) {
+		return fmt.Errorf("%w: %s from %x must not carry a term", errMalformed, m.Type, m.From)
 	}
 	if m.Term == 0 && (m.Type == pb.MsgApp || m.Type == pb.MsgHeartbeat || m.Type == pb.MsgSnap ||
 		m.Type == pb.MsgAppResp || m.Type == pb.MsgHeartbeatResp || m.Type == pb.MsgTimeoutNow ||

@@ -179,7 +179,7 @@ func (tn *testNet) deliver() bool {
 func (tn *testNet) settle() {
 	for i := 0; ; i++ {
 		if i > 10000 {
-			tn.t.Fatal("the cluster did not settle")
+			tn.t.Fatalf("the cluster did not settle; queued: %v", tn.queue)
 		}
 		busy := false
 		for _, id := range tn.ids() {

@@ -45,9 +45,6 @@ func (r *raft) reduceUncommittedSize(size uint64) {
 
 // handleProposal appends a proposal on the leader.
 func (r *raft) handleProposal(m pb.Message) error {
-	if len(m.Entries) == 0 {
-		return errors.New("raft: proposal carries no entries")
-	}
 	if r.trk.Progress[r.id] == nil {
 		return ErrProposalDropped // removed from the configuration
 	}
