@@ -17,7 +17,7 @@ type testNet struct {
 	applied map[uint64][]pb.Entry // normal entries with data, per node
 	// appliedIndex is the last index each node's application applied.
 	appliedIndex map[uint64]uint64
-	queue   []pb.Message
+	queue        []pb.Message
 	// drop, if set, loses the messages it returns true for.
 	drop func(m pb.Message) bool
 	// holdStorage keeps async storage work queued instead of running it.
