@@ -144,6 +144,12 @@ func (r *raft) send(m pb.Message) {
 	case pb.MsgAppResp, pb.MsgVoteResp, pb.MsgPreVoteResp:
 		r.msgsAfterAppend = append(r.msgsAfterAppend, m)
 	default:
+		if r.msgs == nil {
+			// Sized for a broadcast: one allocation per Ready, not one per
+			// growth step. The slice goes to the application in Ready, so
+			// it is not reused.
+			r.msgs = make([]pb.Message, 0, len(r.trk.Progress))
+		}
 		r.msgs = append(r.msgs, m)
 	}
 }

@@ -95,7 +95,11 @@ func (rn *RawNode) Ready() Ready {
 	}
 	var rd Ready
 	if ss := rn.raft.softState(); !ss.equal(&rn.prevSoftSt) {
-		rd.SoftState = &ss
+		// Copied inside the branch so that an unchanged state costs no
+		// allocation.
+		changed := new(SoftState)
+		*changed = ss
+		rd.SoftState = changed
 	}
 	rd.ReadStates = rn.raft.readStates
 	if rn.asyncStorageWrites {
@@ -117,13 +121,15 @@ func (rn *RawNode) Advance(_ Ready) {
 	if rn.asyncStorageWrites {
 		rn.raft.logger.Panicf("raft: Advance must not be called when using AsyncStorageWrites")
 	}
-	steps := rn.stepsOnAdvance
-	rn.stepsOnAdvance = nil
-	for _, m := range steps {
-		if err := rn.raft.step(m); err != nil {
+	// stepsOnAdvance is internal, so its array is reused; stepping cannot
+	// add to it (only Ready does).
+	for i := range rn.stepsOnAdvance {
+		if err := rn.raft.step(rn.stepsOnAdvance[i]); err != nil {
 			rn.raft.logger.Panicf("raft: stepping a storage acknowledgement: %v", err)
 		}
+		rn.stepsOnAdvance[i] = pb.Message{} // drop references to entries
 	}
+	rn.stepsOnAdvance = rn.stepsOnAdvance[:0]
 }
 
 // Status returns the node's status, with a copy of the progress of every

@@ -52,8 +52,9 @@ func (r *raft) handleProposal(m pb.Message) error {
 		r.logger.Debugf("%x [term %d] transfer leadership to %x is in progress; dropping proposal", r.id, r.term, r.leadTransferee)
 		return ErrProposalDropped
 	}
-	// The entries become the log's; copy so the caller's slice is not written.
-	ents := append([]pb.Entry(nil), m.Entries...)
+	// The entries become the log's, as in v3.6: Step takes ownership of a
+	// proposal's entries, whose Term and Index are set here.
+	ents := m.Entries
 	last := r.raftLog.lastIndex()
 	for i := range ents {
 		if !isConfChangeEntry(&ents[i]) {
