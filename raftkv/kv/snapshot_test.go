@@ -1,0 +1,97 @@
+package kv
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"testing"
+)
+
+// chunkWriter records how the snapshot arrives, to show that it streams.
+type chunkWriter struct {
+	buf      bytes.Buffer
+	writes   int
+	maxWrite int
+}
+
+func (w *chunkWriter) Write(p []byte) (int, error) {
+	w.writes++
+	w.maxWrite = max(w.maxWrite, len(p))
+	return w.buf.Write(p)
+}
+
+func TestSnapshotRestore(t *testing.T) {
+	src := openTest(t, Options{HistoryRevisions: 100})
+	val := bytes.Repeat([]byte("v"), 4096)
+	l := &log{}
+	for i := range 400 {
+		c := putCmd(fmt.Sprintf("key%04d", i%300), string(val[:1024+i]))
+		c.SessionID, c.Seq = 1, uint64(i+1)
+		l.cmd(t, c)
+		if i%50 == 49 {
+			mustApply(t, src, l.take())
+		}
+	}
+	mustApply(t, src, l.cmd(t, delCmd("key0100", "key0200")).take())
+
+	var w chunkWriter
+	pos, err := src.Snapshot(&w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pos != src.Applied() || pos.Index != 401 {
+		t.Fatalf("snapshot position %+v, want applied %+v at 401", pos, src.Applied())
+	}
+	// bbolt copies the file in bounded chunks; a snapshot built in memory
+	// would arrive in one write the size of the database.
+	if w.buf.Len() < 1<<20 || w.maxWrite > 64<<10 {
+		t.Fatalf("snapshot of %d bytes arrived in %d writes of at most %d bytes", w.buf.Len(), w.writes, w.maxWrite)
+	}
+
+	dst := openTest(t, Options{HistoryRevisions: 100})
+	mustApply(t, dst, (&log{}).cmd(t, putCmd("stale", "x")).take())
+	got, err := dst.Restore(bytes.NewReader(w.buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != pos || dst.Revision() != src.Revision() || dst.CompactedRevision() != src.CompactedRevision() {
+		t.Fatalf("restored position %+v revision %d compacted %d, want %+v %d %d",
+			got, dst.Revision(), dst.CompactedRevision(), pos, src.Revision(), src.CompactedRevision())
+	}
+	if dump(t, dst) != dump(t, src) {
+		t.Fatal("restored state differs from the source")
+	}
+	if _, err := os.Stat(restoreTempPath(dst.path)); !os.IsNotExist(err) {
+		t.Fatalf("restore left its temp file: %v", err)
+	}
+	// The restored store keeps going from where the source was.
+	l = &log{next: pos.Index + 1}
+	mustApply(t, src, l.cmd(t, putCmd("after", "1")).take())
+	l = &log{next: pos.Index + 1}
+	mustApply(t, dst, l.cmd(t, putCmd("after", "1")).take())
+	if dump(t, dst) != dump(t, src) {
+		t.Fatal("restored store diverged on the next entry")
+	}
+}
+
+func TestRestoreRejectsGarbage(t *testing.T) {
+	s := openTest(t, Options{})
+	mustApply(t, s, (&log{}).cmd(t, putCmd("a", "1")).take())
+	before := dump(t, s)
+	var w bytes.Buffer
+	if _, err := s.Snapshot(&w); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{
+		"garbage":   bytes.Repeat([]byte{0xab}, 8192),
+		"truncated": w.Bytes()[:w.Len()/3],
+		"empty":     nil,
+	} {
+		if _, err := s.Restore(bytes.NewReader(data)); err == nil {
+			t.Errorf("%s snapshot was accepted", name)
+		}
+		if dump(t, s) != before || s.Applied().Index != 1 {
+			t.Fatalf("%s snapshot changed the state", name)
+		}
+	}
+}
