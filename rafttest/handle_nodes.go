@@ -1,0 +1,184 @@
+package rafttest
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/cockroachdb/datadriven"
+	"github.com/tickraft/raft"
+	pb "github.com/tickraft/raft/raftpb"
+)
+
+// Defaults for add-nodes. Flow control is off unless a script asks for it,
+// so that transcripts show it only where it is the point.
+const (
+	defaultElectionTick  = 10
+	defaultHeartbeatTick = 1
+)
+
+// handleAddNodes adds N nodes with the next free IDs:
+//
+//	add-nodes N [voters=(..)] [learners=(..)] [index=I] [content=S]
+//	  [applied=A] [async-storage-writes] [prevote] [checkquorum]
+//	  [step-down-on-removal] [disable-conf-change-validation]
+//	  [disable-proposal-forwarding] [read-only=safe|lease]
+//	  [max-size-per-msg=B] [max-committed-size-per-ready=B]
+//	  [max-uncommitted-size=B] [max-inflight=N] [max-inflight-bytes=B]
+//	  [no-hard-state]
+//
+// With voters or learners, each new node's storage starts from a snapshot at
+// index I (default 1, term 1) holding that configuration and content S, and
+// a hard state at term 0 that records I as committed, as an application that
+// bootstraps its storage would write. no-hard-state leaves the hard state
+// empty, which v3.6 also accepts (commit then starts at the snapshot index).
+// Without a configuration the nodes start empty and wait to be sent a
+// snapshot.
+func (env *InteractionEnv) handleAddNodes(t *testing.T, d datadriven.TestData) error {
+	a := parseArgs(d)
+	count, err := a.oneID()
+	if err != nil {
+		return usagef("add-nodes wants the number of nodes to add")
+	}
+	snap, err := bootstrapSnapshot(a)
+	if err != nil {
+		return err
+	}
+	cfgs := make([]*raft.Config, count)
+	for i := range cfgs {
+		if cfgs[i], err = nodeConfig(a, uint64(len(env.Nodes)+i+1), snap.Metadata.Index); err != nil {
+			return err
+		}
+	}
+	noHardState := a.flag("no-hard-state")
+	if err := a.checkUsed(); err != nil {
+		return err
+	}
+	for _, cfg := range cfgs {
+		if err := env.addNode(cfg, snap, !noHardState); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func bootstrapSnapshot(a *args) (pb.Snapshot, error) {
+	voters, err := a.uints("voters")
+	if err != nil {
+		return pb.Snapshot{}, err
+	}
+	learners, err := a.uints("learners")
+	if err != nil {
+		return pb.Snapshot{}, err
+	}
+	index, err := a.uint("index", 1)
+	if err != nil {
+		return pb.Snapshot{}, err
+	}
+	content, err := a.str("content", "")
+	if err != nil {
+		return pb.Snapshot{}, err
+	}
+	if len(voters) == 0 && len(learners) == 0 {
+		return pb.Snapshot{}, nil
+	}
+	if index == 0 {
+		return pb.Snapshot{}, usagef("index must be at least 1 when a configuration is given")
+	}
+	var data []byte
+	if content != "" {
+		data = []byte(content)
+	}
+	return pb.Snapshot{
+		Data: data,
+		Metadata: pb.SnapshotMetadata{
+			Index:     index,
+			Term:      1,
+			ConfState: pb.ConfState{Voters: voters, Learners: learners},
+		},
+	}, nil
+}
+
+// nodeConfig builds node id's Config from the add-nodes options. Applied
+// defaults to the bootstrap index, where the snapshot leaves the node.
+func nodeConfig(a *args, id, index uint64) (*raft.Config, error) {
+	cfg := &raft.Config{
+		ID:                          id,
+		ElectionTick:                defaultElectionTick,
+		HeartbeatTick:               defaultHeartbeatTick,
+		MaxSizePerMsg:               math.MaxUint64,
+		MaxInflightMsgs:             math.MaxInt32,
+		AsyncStorageWrites:          a.flag("async-storage-writes"),
+		PreVote:                     a.flag("prevote"),
+		CheckQuorum:                 a.flag("checkquorum"),
+		StepDownOnRemoval:           a.flag("step-down-on-removal"),
+		DisableConfChangeValidation: a.flag("disable-conf-change-validation"),
+		DisableProposalForwarding:   a.flag("disable-proposal-forwarding"),
+	}
+	var err error
+	set := func(dst *uint64, key string) {
+		if err == nil {
+			*dst, err = a.uint(key, *dst)
+		}
+	}
+	set(&cfg.Applied, "applied")
+	if _, ok := a.values["applied"]; !ok {
+		cfg.Applied = index
+	}
+	set(&cfg.MaxSizePerMsg, "max-size-per-msg")
+	set(&cfg.MaxCommittedSizePerReady, "max-committed-size-per-ready")
+	set(&cfg.MaxUncommittedEntriesSize, "max-uncommitted-size")
+	set(&cfg.MaxInflightBytes, "max-inflight-bytes")
+	inflight := uint64(cfg.MaxInflightMsgs)
+	set(&inflight, "max-inflight")
+	if err != nil {
+		return nil, err
+	}
+	if inflight > math.MaxInt32 {
+		return nil, usagef("max-inflight=%d is too large", inflight)
+	}
+	cfg.MaxInflightMsgs = int(inflight)
+	readOnly, err := a.str("read-only", "safe")
+	if err != nil {
+		return nil, err
+	}
+	switch readOnly {
+	case "safe":
+		cfg.ReadOnlyOption = raft.ReadOnlySafe
+	case "lease":
+		cfg.ReadOnlyOption = raft.ReadOnlyLeaseBased
+	default:
+		return nil, usagef("read-only=%s: want safe or lease", readOnly)
+	}
+	return cfg, nil
+}
+
+// addNode creates the node's storage (from snap, if not empty, with a hard
+// state committing the snapshot if withHardState) and RawNode.
+func (env *InteractionEnv) addNode(cfg *raft.Config, snap pb.Snapshot, withHardState bool) error {
+	n := &Node{Config: cfg, Storage: raft.NewMemoryStorage()}
+	if !raft.IsEmptySnap(snap) {
+		if err := n.Storage.ApplySnapshot(snap); err != nil {
+			return fmt.Errorf("bootstrapping node %d: %w", cfg.ID, err)
+		}
+		if withHardState {
+			if err := n.Storage.SetHardState(pb.HardState{Commit: snap.Metadata.Index}); err != nil {
+				return fmt.Errorf("bootstrapping node %d: %w", cfg.ID, err)
+			}
+		}
+		n.applied = snap.Metadata.Index
+		n.confs = []indexedConf{{index: snap.Metadata.Index, cs: snap.Metadata.ConfState}}
+	}
+	cfg.Storage = n.Storage
+	cfg.Logger = &env.logger
+	if env.Options.OnConfig != nil {
+		env.Options.OnConfig(cfg)
+	}
+	rn, err := raft.NewRawNode(cfg)
+	if err != nil {
+		return fmt.Errorf("creating node %d: %w", cfg.ID, err)
+	}
+	n.RawNode = rn
+	env.Nodes = append(env.Nodes, n)
+	return nil
+}
