@@ -52,6 +52,7 @@ func (s *KV) Apply(entries []raftpb.Entry) ([]Result, error) {
 			entries[0].Index, entries[len(entries)-1].Index, err)
 	}
 	s.cur.Store(&next)
+	s.commits.Add(1)
 	return results, nil
 }
 

@@ -60,6 +60,8 @@ type KV struct {
 	// applyMu serializes Apply so batches commit in log order.
 	applyMu sync.Mutex
 	cur     atomic.Pointer[state]
+	// commits counts Apply's write transactions, for benchmarks.
+	commits atomic.Uint64
 }
 
 var _ StateMachine = (*KV)(nil)
