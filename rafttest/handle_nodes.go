@@ -25,7 +25,7 @@ const (
 //	  [disable-proposal-forwarding] [read-only=safe|lease]
 //	  [max-size-per-msg=B] [max-committed-size-per-ready=B]
 //	  [max-uncommitted-size=B] [max-inflight=N] [max-inflight-bytes=B]
-//	  [no-hard-state]
+//	  [election-tick=N] [heartbeat-tick=N] [no-hard-state]
 //
 // With voters or learners, each new node's storage starts from a snapshot at
 // index I (default 1, term 1) holding that configuration and content S, and
@@ -131,13 +131,19 @@ func nodeConfig(a *args, id, index uint64) (*raft.Config, error) {
 	set(&cfg.MaxInflightBytes, "max-inflight-bytes")
 	inflight := uint64(cfg.MaxInflightMsgs)
 	set(&inflight, "max-inflight")
+	election, heartbeat := uint64(defaultElectionTick), uint64(defaultHeartbeatTick)
+	set(&election, "election-tick")
+	set(&heartbeat, "heartbeat-tick")
 	if err != nil {
 		return nil, err
 	}
-	if inflight > math.MaxInt32 {
-		return nil, usagef("max-inflight=%d is too large", inflight)
+	for _, v := range []uint64{inflight, election, heartbeat} {
+		if v > math.MaxInt32 {
+			return nil, usagef("%d is too large for a tick count or an inflight limit", v)
+		}
 	}
 	cfg.MaxInflightMsgs = int(inflight)
+	cfg.ElectionTick, cfg.HeartbeatTick = int(election), int(heartbeat)
 	readOnly, err := a.str("read-only", "safe")
 	if err != nil {
 		return nil, err
