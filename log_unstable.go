@@ -95,6 +95,9 @@ func (u *unstable) stableTo(mark logMark) bool {
 	return true
 }
 
+// minUnstableCap is the smallest array allocated for unstable entries.
+const minUnstableCap = 16
+
 // shrink drops the backing array when most of it holds entries that are
 // already durable, so that they can be collected. The old array is not
 // written: Ready slices handed out before remain valid.
@@ -141,8 +144,15 @@ func (u *unstable) truncateAndAppend(s logSlice) {
 	u.setTerm(s.term)
 	switch {
 	case s.prev.index == u.lastIndex():
-		// The common case: an append at the end. append writes only past
-		// len(entries), which no handed-out slice covers.
+		// The common case: an append at the end. It writes only past
+		// len(entries), which no handed-out slice covers, so spare capacity
+		// is reused; a new array gets room for more, so that appending one
+		// entry at a time does not allocate each time.
+		if n := len(u.entries) + len(s.entries); n > cap(u.entries) {
+			grown := make([]pb.Entry, len(u.entries), max(2*n, minUnstableCap))
+			copy(grown, u.entries)
+			u.entries = grown
+		}
 		u.entries = append(u.entries, s.entries...)
 	case s.prev.index <= u.prev.index:
 		// The new entries replace part of the durable log too.

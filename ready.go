@@ -92,7 +92,12 @@ func (rn *RawNode) syncReady(w *storageWork, rd *Ready) {
 		rd.Snapshot = *w.snapshot
 	}
 	rd.CommittedEntries = w.committed
-	rd.Messages = append(r.msgs, w.afterAppend...)
+	rd.Messages = r.msgs
+	if len(rd.Messages) == 0 {
+		rd.Messages = w.afterAppend
+	} else if len(w.afterAppend) > 0 {
+		rd.Messages = append(rd.Messages, w.afterAppend...)
+	}
 	rd.MustSync = MustSync(r.hardState(), rn.prevHardSt, len(w.entries))
 	if w.writesLog() {
 		rn.stepsOnAdvance = append(rn.stepsOnAdvance, r.storageAppendAck(w.mark, w.snapshot))
