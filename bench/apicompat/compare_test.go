@@ -159,23 +159,3 @@ func TestExcept(t *testing.T) {
 		t.Errorf("unused (-want +got):\n%s", diff)
 	}
 }
-
-func TestPendingProblems(t *testing.T) {
-	missing := []Finding{
-		{ID: "raft.RawNode", Kind: Missing},
-		{ID: "raft.RawNode.Step", Kind: Missing},
-		{ID: "raft.Node", Kind: Missing},
-	}
-	if got := pendingProblems(missing, []string{"raft.Node", "raft.RawNode", "raft.RawNode.Step"}); len(got) != 0 {
-		t.Errorf("equal sets: want no problems, got %q", got)
-	}
-	got := pendingProblems(missing, []string{"raft.Node", "raft.Node", "raft.RawNode", "raft.Status"})
-	want := []string{
-		"pendingRaftAPI lists raft.Node twice",
-		"missing from tickraft and not in pendingRaftAPI:\n\traft.RawNode.Step: missing\n",
-		"implemented now (or never in v3.6): remove from pendingRaftAPI in pending_raft_test.go:\n\traft.Status\n",
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("problems (-want +got):\n%s", diff)
-	}
-}
