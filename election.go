@@ -125,6 +125,7 @@ func (r *raft) winCampaign(t CampaignType) {
 		r.campaign(campaignElection)
 	} else {
 		r.becomeLeader()
+		r.bcastAppend() // a single voter may still have learners
 	}
 }
 

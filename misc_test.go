@@ -121,3 +121,29 @@ func FuzzStep(f *testing.F) {
 		checkCommittedPrefixes(t, 0, tn)
 	})
 }
+
+func TestSingleVoterLeaderReplicatesToLearner(t *testing.T) {
+	tn := newTestNet(t, 1, nil)
+	tn.elect(1)
+	tn.addNode(2, nil, nil)
+	proposeCC(t, tn, 1, pb.ConfChange{Type: pb.ConfChangeAddLearnerNode, NodeID: 2})
+	tn.tickAll(1)
+	// Re-elect: the new leader's first append must reach the learner at
+	// once, without waiting for a heartbeat.
+	r := tn.nodes[1].raft
+	r.becomeFollower(r.term, None)
+	if err := tn.nodes[1].Campaign(); err != nil {
+		t.Fatal(err)
+	}
+	sent := false
+	for _, m := range r.msgs {
+		sent = sent || (m.Type == pb.MsgApp && m.To == 2)
+	}
+	if !sent {
+		t.Fatalf("no append to the learner on winning: %v", r.msgs)
+	}
+	tn.settle()
+	if got, want := tn.nodes[2].raft.raftLog.lastIndex(), r.raftLog.lastIndex(); got != want {
+		t.Fatalf("learner's log ends at %d, leader's at %d", got, want)
+	}
+}
