@@ -2,6 +2,7 @@ package raft
 
 import (
 	"testing"
+	"unsafe"
 
 	pb "github.com/tickraft/raft/raftpb"
 )
@@ -37,8 +38,28 @@ func BenchmarkLeaderRound(b *testing.B) {
 	rn, s := steadyLeader(b)
 	data := make([]byte, 64)
 	b.ReportAllocs()
+	before := s.callCounts()
 	for b.Loop() {
 		leaderRound(rn, s, data)
+	}
+	reportStorageCalls(b, before, s.callCounts())
+}
+
+// reportStorageCalls reports the Storage reads per operation.
+func reportStorageCalls(b *testing.B, before, after storageCallCounts) {
+	total := func(c storageCallCounts) int {
+		return c.initialState + c.entries + c.term + c.lastIndex + c.firstIndex + c.snapshot
+	}
+	b.ReportMetric(float64(total(after)-total(before))/float64(b.N), "storage-calls/op")
+}
+
+func TestLogPositionTypeSizes(t *testing.T) {
+	// These travel by value through every append; keep them small.
+	if got := unsafe.Sizeof(logSlice{}); got != 48 {
+		t.Errorf("logSlice is %d bytes, want 48", got)
+	}
+	if got := unsafe.Sizeof(entryID{}) + unsafe.Sizeof(logMark{}); got != 32 {
+		t.Errorf("entryID and logMark are %d bytes together, want 32", got)
 	}
 }
 
@@ -84,9 +105,11 @@ func BenchmarkFollowerRound(b *testing.B) {
 	rn, s := steadyFollower(b)
 	ent := []pb.Entry{{Data: make([]byte, 64)}}
 	b.ReportAllocs()
+	before := s.callCounts()
 	for b.Loop() {
 		followerRound(rn, s, ent, rn.raft.raftLog.committed)
 	}
+	reportStorageCalls(b, before, s.callCounts())
 }
 
 func TestFollowerRoundAllocations(t *testing.T) {

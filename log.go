@@ -207,13 +207,11 @@ func (l *raftLog) snapshot() (pb.Snapshot, error) {
 func (l *raftLog) hasNextOrInProgressSnapshot() bool { return l.unstable.snapshot != nil }
 
 // slice returns the entries in [lo, hi), at most maxSize bytes of them but
-// at least one. lo must be above firstIndex-1 and hi at most lastIndex+1.
+// at least one. It returns ErrCompacted if lo is at or below firstIndex-1
+// and ErrUnavailable if hi is past lastIndex+1.
 func (l *raftLog) slice(lo, hi uint64, maxSize entryEncodingSize) ([]pb.Entry, error) {
 	if lo > hi {
 		l.logger.Panicf("raft: slice bounds must be ordered, got [%d, %d)", lo, hi)
-	}
-	if lo < l.firstIndex() {
-		return nil, ErrCompacted
 	}
 	if hi > l.lastIndex()+1 {
 		return nil, ErrUnavailable
@@ -223,8 +221,13 @@ func (l *raftLog) slice(lo, hi uint64, maxSize entryEncodingSize) ([]pb.Entry, e
 	}
 	split := l.unstable.prev.index + 1
 	if lo >= split {
+		// No storage call on the hot path: recent entries are unstable.
 		return limitSize(l.unstable.slice(lo, hi), maxSize), nil
 	}
+	if l.unstable.snapshot != nil {
+		return nil, ErrCompacted // storage still holds the replaced log
+	}
+	// Storage answers ErrCompacted itself below its first index.
 	ents, err := l.storage.Entries(lo, min(hi, split), uint64(maxSize))
 	if err != nil {
 		return nil, err
