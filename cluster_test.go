@@ -10,18 +10,23 @@ import (
 )
 
 // TestRandomClusterSafety runs small clusters under message loss, reordering
-// within a round, ticks, proposals and restarts from storage, and checks the
+// within a round, ticks, proposals, log compaction (lagging nodes catch up by
+// snapshot) and restarts from storage, and checks the
 // Raft safety properties after every round: at most one leader per term, and
 // what any two nodes applied is one sequence (one is a prefix of the other).
 // At the end the network heals and everything proposed and committed must be
 // applied everywhere.
 func TestRandomClusterSafety(t *testing.T) {
+	totalSnaps := 0
 	for seed := uint64(0); seed < 40; seed++ {
-		t.Run(fmt.Sprint(seed), func(t *testing.T) { runRandomCluster(t, seed) })
+		t.Run(fmt.Sprint(seed), func(t *testing.T) { totalSnaps += runRandomCluster(t, seed) })
+	}
+	if totalSnaps == 0 {
+		t.Fatal("no run needed a snapshot: compaction is not exercised")
 	}
 }
 
-func runRandomCluster(t *testing.T, seed uint64) {
+func runRandomCluster(t *testing.T, seed uint64) int {
 	rng := rand.New(rand.NewPCG(seed, 99))
 	n := 3 + 2*int(seed%2)
 	tweak := func(c *Config) {
@@ -46,10 +51,12 @@ func runRandomCluster(t *testing.T, seed uint64) {
 			_ = tn.nodes[id].Propose([]byte(fmt.Sprint(next)))
 			next++
 			tn.settle()
-		case r < 9:
+		case r < 9 && rng.IntN(2) == 0:
 			// Restart a node from what it persisted.
 			id := uint64(1 + rng.IntN(n))
 			tn.restart(id, tweak)
+		case r < 9:
+			tn.compact(uint64(1 + rng.IntN(n)))
 		default:
 			// Shuffle delivery order for one round.
 			rng.Shuffle(len(tn.queue), func(i, j int) { tn.queue[i], tn.queue[j] = tn.queue[j], tn.queue[i] })
@@ -99,6 +106,7 @@ func runRandomCluster(t *testing.T, seed uint64) {
 	if len(tn.applied[lead]) == 0 || string(tn.applied[lead][len(tn.applied[lead])-1].Data) != "final" {
 		t.Fatalf("the final proposal was not applied: %s", want)
 	}
+	return tn.snapsDelivered
 }
 
 // restart rebuilds node id from its storage, as after a crash. Work not yet
@@ -121,7 +129,7 @@ func (tn *testNet) restart(id uint64, tweak func(*Config)) {
 			// the state machine and apply everything again.
 			applied, cs = snap.Metadata.Index, snap.Metadata.ConfState
 			tn.applied[id] = slices.DeleteFunc(tn.applied[id], func(e pb.Entry) bool { return e.Index > applied })
-		} else if _, err := s.CreateSnapshot(applied, &cs, nil); err != nil {
+		} else if _, err := s.CreateSnapshot(applied, &cs, tn.stateMachineData(id)); err != nil {
 			tn.t.Fatal(err)
 		}
 	}

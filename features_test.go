@@ -328,7 +328,7 @@ func TestSnapshotCatchesUpLaggingFollower(t *testing.T) {
 		tn.propose(1, "b")
 		s := tn.stores[1]
 		cs := tn.nodes[1].raft.trk.ConfState()
-		if _, err := s.CreateSnapshot(6, &cs, []byte("snap")); err != nil {
+		if _, err := s.CreateSnapshot(6, &cs, tn.stateMachineData(1)); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.Compact(6); err != nil {
@@ -347,7 +347,7 @@ func TestSnapshotCatchesUpLaggingFollower(t *testing.T) {
 		}
 		tn.nodes[1].ReportSnapshot(3, SnapshotFinish)
 		tn.propose(1, "c")
-		if got := tn.appliedData(3); got != "[c]" {
+		if got := tn.appliedData(3); got != "[a b c]" {
 			t.Fatalf("async=%v: node 3 applied %s after the snapshot", async, got)
 		}
 		if pr := tn.nodes[1].raft.trk.Progress[3]; pr.State != tracker.StateReplicate || pr.Match != 7 {

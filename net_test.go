@@ -1,6 +1,7 @@
 package raft
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 
@@ -19,7 +20,8 @@ type testNet struct {
 	appliedIndex map[uint64]uint64
 	queue        []pb.Message
 	// drop, if set, loses the messages it returns true for.
-	drop func(m pb.Message) bool
+	drop           func(m pb.Message) bool
+	snapsDelivered int
 	// holdStorage keeps async storage work queued instead of running it.
 	holdStorage bool
 	appendQ     map[uint64][]pb.Message
@@ -74,6 +76,14 @@ func (tn *testNet) persist(id uint64, hs pb.HardState, snap *pb.Snapshot, ents [
 		if err := s.ApplySnapshot(*snap); err != nil {
 			tn.t.Fatalf("node %d: ApplySnapshot: %v", id, err)
 		}
+		// The state machine becomes the snapshot's.
+		var st []pb.Entry
+		if len(snap.Data) > 0 {
+			if err := json.Unmarshal(snap.Data, &st); err != nil {
+				tn.t.Fatal(err)
+			}
+		}
+		tn.applied[id], tn.appliedIndex[id] = st, snap.Metadata.Index
 	}
 	if len(ents) > 0 {
 		if err := s.Append(ents); err != nil {
@@ -166,11 +176,19 @@ func (tn *testNet) deliver() bool {
 	for _, m := range q {
 		// Storage threads' answers are local and reliable.
 		if tn.drop != nil && !IsLocalMsgTarget(m.From) && tn.drop(m) {
+			if m.Type == pb.MsgSnap && tn.nodes[m.From] != nil {
+				tn.nodes[m.From].ReportSnapshot(m.To, SnapshotFailure)
+			}
 			continue
 		}
 		rn := tn.nodes[m.To]
 		if rn == nil {
 			continue
+		}
+		if m.Type == pb.MsgSnap && tn.nodes[m.From] != nil {
+			tn.snapsDelivered++
+			// The transport reports a snapshot it delivered.
+			defer tn.nodes[m.From].ReportSnapshot(m.To, SnapshotFinish)
 		}
 		if err := rn.Step(m); err != nil && err != ErrProposalDropped && err != ErrStepPeerNotFound {
 			tn.t.Fatalf("node %d: Step(%v): %v", m.To, m.Type, err)
@@ -250,4 +268,31 @@ func (tn *testNet) tickAll(n int) {
 		}
 		tn.settle()
 	}
+}
+
+// compact snapshots node id's state machine at its applied index and
+// compacts its log there, so that lagging peers need a snapshot.
+func (tn *testNet) compact(id uint64) {
+	s := tn.stores[id]
+	applied := tn.appliedIndex[id]
+	snap, _ := s.Snapshot()
+	if applied <= snap.Metadata.Index {
+		return
+	}
+	cs := tn.nodes[id].raft.trk.ConfState()
+	if _, err := s.CreateSnapshot(applied, &cs, tn.stateMachineData(id)); err != nil {
+		tn.t.Fatal(err)
+	}
+	if err := s.Compact(applied); err != nil {
+		tn.t.Fatal(err)
+	}
+}
+
+// stateMachineData encodes node id's state machine for a snapshot.
+func (tn *testNet) stateMachineData(id uint64) []byte {
+	data, err := json.Marshal(tn.applied[id])
+	if err != nil {
+		tn.t.Fatal(err)
+	}
+	return data
 }
