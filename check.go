@@ -14,7 +14,11 @@ func (r *raft) checkMessage(m pb.Message) error {
 	if _, ok := pb.MessageType_name[int32(m.Type)]; !ok {
 		return fmt.Errorf("%w: unknown type %d from %x", errMalformed, int32(m.Type), m.From)
 	}
-	self := m.From == r.id && m.Type != pb.MsgTransferLeader // From names the transferee
+	// From names the transferee in MsgTransferLeader. A candidate's own vote
+	// comes back to it once durable (see campaign): a grant in a term it
+	// has reached.
+	selfVote := m.Type == pb.MsgVoteResp && !m.Reject && m.Term <= r.term
+	self := m.From == r.id && m.Type != pb.MsgTransferLeader && !selfVote
 	if m.Term != 0 && (self || m.From == None || IsLocalMsgTarget(m.From)) {
 		// Only peers send messages with a term, and a peer is not us.
 		return fmt.Errorf("%w: %s with term %d claims to come from %x", errMalformed, m.Type, m.Term, m.From)

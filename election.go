@@ -88,9 +88,13 @@ func (r *raft) hup(t CampaignType) {
 	r.campaign(t)
 }
 
-// campaign becomes a (pre-)candidate and requests votes. Its own vote counts
-// at once: it is part of the hard state written before the requests'
-// answers can matter.
+// campaign becomes a (pre-)candidate and requests votes. A pre-candidate
+// counts its own pre-vote at once: nothing is persisted for it. A
+// candidate's own vote is part of the hard state it has just changed, so it
+// sends that vote to itself as a response that waits for the write
+// (msgsAfterAppend): counting it earlier would let the candidate win, crash
+// before the vote is durable, and vote for another candidate in the same
+// term after restarting.
 func (r *raft) campaign(t CampaignType) {
 	var term uint64
 	var voteMsg pb.MessageType
@@ -98,14 +102,15 @@ func (r *raft) campaign(t CampaignType) {
 		r.becomePreCandidate()
 		voteMsg = pb.MsgPreVote
 		term = r.term + 1 // the term the election would be held in
+		if r.recordAndTally(r.id, true) == quorum.VoteWon {
+			r.campaign(campaignElection)
+			return
+		}
 	} else {
 		r.becomeCandidate()
 		voteMsg = pb.MsgVote
 		term = r.term
-	}
-	if r.recordAndTally(r.id, true) == quorum.VoteWon {
-		r.winCampaign(t)
-		return
+		r.send(pb.Message{To: r.id, Term: term, Type: pb.MsgVoteResp})
 	}
 	last := r.raftLog.lastEntryID()
 	var ctx []byte
@@ -117,15 +122,6 @@ func (r *raft) campaign(t CampaignType) {
 			continue
 		}
 		r.send(pb.Message{To: id, Term: term, Type: voteMsg, Index: last.index, LogTerm: last.term, Context: ctx})
-	}
-}
-
-func (r *raft) winCampaign(t CampaignType) {
-	if t == campaignPreElection {
-		r.campaign(campaignElection)
-	} else {
-		r.becomeLeader()
-		r.bcastAppend() // a single voter may still have learners
 	}
 }
 

@@ -135,6 +135,11 @@ func TestSingleVoterLeaderReplicatesToLearner(t *testing.T) {
 	if err := tn.nodes[1].Campaign(); err != nil {
 		t.Fatal(err)
 	}
+	// It wins when Advance steps its own vote, now durable.
+	tn.handleReady(1)
+	if r.state != StateLeader {
+		t.Fatalf("node 1 is %v after its vote is durable, want leader", r.state)
+	}
 	sent := false
 	for _, m := range r.msgs {
 		sent = sent || (m.Type == pb.MsgApp && m.To == 2)

@@ -92,12 +92,7 @@ func (rn *RawNode) syncReady(w *storageWork, rd *Ready) {
 		rd.Snapshot = *w.snapshot
 	}
 	rd.CommittedEntries = w.committed
-	rd.Messages = r.msgs
-	if len(rd.Messages) == 0 {
-		rd.Messages = w.afterAppend
-	} else if len(w.afterAppend) > 0 {
-		rd.Messages = append(rd.Messages, w.afterAppend...)
-	}
+	rd.Messages = rn.sendAfterAppend(r.msgs, w.afterAppend)
 	rd.MustSync = MustSync(r.hardState(), rn.prevHardSt, len(w.entries))
 	if w.writesLog() {
 		rn.stepsOnAdvance = append(rn.stepsOnAdvance, r.storageAppendAck(w.mark, w.snapshot))
@@ -105,6 +100,33 @@ func (rn *RawNode) syncReady(w *storageWork, rd *Ready) {
 	if len(w.committed) > 0 {
 		rn.stepsOnAdvance = append(rn.stepsOnAdvance, r.storageApplyAck(w.committed))
 	}
+}
+
+// sendAfterAppend returns msgs followed by the messages that wait for the
+// write: the application persists before it sends. Those addressed to this
+// node (a candidate's own vote) are stepped by Advance instead, once the
+// write is durable.
+func (rn *RawNode) sendAfterAppend(msgs, after []pb.Message) []pb.Message {
+	self := 0
+	for i := range after {
+		if after[i].To == rn.raft.id {
+			self++
+		}
+	}
+	if self == 0 {
+		if len(msgs) == 0 {
+			return after // no copy: the common follower Ready
+		}
+		return append(msgs, after...)
+	}
+	for _, m := range after {
+		if m.To == rn.raft.id {
+			rn.stepsOnAdvance = append(rn.stepsOnAdvance, m)
+		} else {
+			msgs = append(msgs, m)
+		}
+	}
+	return msgs
 }
 
 // asyncReady presents work as MsgStorageAppend and MsgStorageApply messages
