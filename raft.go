@@ -84,8 +84,13 @@ func newRaft(c *Config) (*raft, error) {
 		return nil, fmt.Errorf("restoring the configuration %s: %w", cs.String(), err)
 	}
 	r.switchToConfig(conf, prs)
-	if err := r.loadHardState(hs); err != nil {
-		return nil, err
+	// An empty hard state means none was persisted yet (a storage
+	// bootstrapped by a snapshot alone): the commit index stays at the
+	// snapshot's, below which everything is committed.
+	if !IsEmptyHardState(hs) {
+		if err := r.loadHardState(hs); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.Applied > 0 {
 		if cfg.Applied > r.raftLog.committed {
