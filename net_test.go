@@ -22,6 +22,8 @@ type testNet struct {
 	// drop, if set, loses the messages it returns true for.
 	drop           func(m pb.Message) bool
 	snapsDelivered int
+	// reorder, if set, permutes each batch of messages before delivery.
+	reorder func([]pb.Message)
 	// holdStorage keeps async storage work queued instead of running it.
 	holdStorage bool
 	appendQ     map[uint64][]pb.Message
@@ -173,6 +175,9 @@ func (tn *testNet) route(ms []pb.Message) { tn.queue = append(tn.queue, ms...) }
 func (tn *testNet) deliver() bool {
 	q := tn.queue
 	tn.queue = nil
+	if tn.reorder != nil {
+		tn.reorder(q)
+	}
 	for _, m := range q {
 		// Storage threads' answers are local and reliable.
 		if tn.drop != nil && !IsLocalMsgTarget(m.From) && tn.drop(m) {
