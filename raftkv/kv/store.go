@@ -26,6 +26,8 @@ var (
 	metaCompacted    = []byte("compacted_revision")
 )
 
+const defaultMmapBytes = 1 << 30
+
 var allBuckets = [][]byte{bucketMeta, bucketKeys, bucketHistory, bucketSessions}
 
 // Options configure a KV.
@@ -35,6 +37,12 @@ type Options struct {
 	// in the history bucket; older events are compacted as revisions
 	// advance. Zero keeps every event.
 	HistoryRevisions int64
+	// MmapBytes is the size bbolt maps up front (default 1 GiB; address
+	// space, not memory). bbolt remaps a growing file only when no read
+	// transaction is open, so once the database outgrows the map, Apply
+	// waits for a snapshot being streamed to finish. Size it above the
+	// expected database size.
+	MmapBytes int
 	// NoSync skips fsync on commit. It gives up durability and exists for
 	// tests and benchmarks that do not measure it.
 	NoSync bool
@@ -72,6 +80,9 @@ var ErrClosed = errors.New("kv: state machine is closed")
 // Open opens (creating if needed) the state machine database at path.
 func Open(path string, opts Options) (*KV, error) {
 	opts.Limits = opts.Limits.withDefaults()
+	if opts.MmapBytes <= 0 {
+		opts.MmapBytes = defaultMmapBytes
+	}
 	if opts.HistoryRevisions < 0 {
 		return nil, fmt.Errorf("kv: HistoryRevisions is %d, must not be negative", opts.HistoryRevisions)
 	}
@@ -87,7 +98,7 @@ func Open(path string, opts Options) (*KV, error) {
 }
 
 func (s *KV) openDB() error {
-	db, err := bbolt.Open(s.path, 0o600, &bbolt.Options{NoSync: s.opts.NoSync})
+	db, err := bbolt.Open(s.path, 0o600, &bbolt.Options{NoSync: s.opts.NoSync, InitialMmapSize: s.opts.MmapBytes})
 	if err != nil {
 		return fmt.Errorf("kv: opening %s: %w", s.path, err)
 	}
