@@ -14,7 +14,8 @@
 //  4. call Advance.
 //
 // With Config.AsyncStorageWrites the same work arrives as MsgStorageAppend
-// and MsgStorageApply messages for local storage threads instead.
+// and MsgStorageApply messages for local storage threads instead; the
+// Ready's other fields still describe it, for information only.
 //
 // The node reads what was persisted through the [Storage] interface, made of
 // a [LogStorage] part (entries and terms) and a [StateStorage] part (hard

@@ -82,18 +82,26 @@ func (rn *RawNode) accept(w *storageWork) {
 	}
 }
 
-// syncReady presents work as the synchronous Ready; Advance steps the
-// acknowledgements it records.
-func (rn *RawNode) syncReady(w *storageWork, rd *Ready) {
-	r := rn.raft
+// describeWork fills the Ready fields that describe the work. In the
+// synchronous mode the application acts on them; with AsyncStorageWrites
+// they only inform (for logging and metrics, as in v3.6), and the
+// MsgStorage* messages carry the same work.
+func (rn *RawNode) describeWork(w *storageWork, rd *Ready) {
 	rd.HardState = w.hardState
 	rd.Entries = w.entries
 	if w.snapshot != nil {
 		rd.Snapshot = *w.snapshot
 	}
 	rd.CommittedEntries = w.committed
+	rd.MustSync = MustSync(rn.raft.hardState(), rn.prevHardSt, len(w.entries))
+}
+
+// syncReady presents work as the synchronous Ready; Advance steps the
+// acknowledgements it records.
+func (rn *RawNode) syncReady(w *storageWork, rd *Ready) {
+	r := rn.raft
+	rn.describeWork(w, rd)
 	rd.Messages = rn.sendAfterAppend(r.msgs, w.afterAppend)
-	rd.MustSync = MustSync(r.hardState(), rn.prevHardSt, len(w.entries))
 	if w.writesLog() {
 		rn.stepsOnAdvance = append(rn.stepsOnAdvance, r.storageAppendAck(w.mark, w.snapshot))
 	}
@@ -133,6 +141,7 @@ func (rn *RawNode) sendAfterAppend(msgs, after []pb.Message) []pb.Message {
 // whose responses carry the same acknowledgements.
 func (rn *RawNode) asyncReady(w *storageWork, rd *Ready) {
 	r := rn.raft
+	rn.describeWork(w, rd)
 	msgs := r.msgs
 	if w.needsWrite() {
 		m := pb.Message{Type: pb.MsgStorageAppend, To: LocalAppendThread, From: r.id,

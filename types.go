@@ -100,7 +100,8 @@ type Ready struct {
 
 	// HardState must be persisted before Messages are sent. It is the empty
 	// HardState when unchanged. With AsyncStorageWrites it is carried by a
-	// MsgStorageAppend in Messages instead of being acted on here.
+	// MsgStorageAppend in Messages, which is what the application acts on;
+	// here it only informs.
 	pb.HardState
 
 	// ReadStates are answered ReadIndex requests: each may be served once
@@ -110,17 +111,19 @@ type Ready struct {
 
 	// Entries must be appended to stable storage before Messages are sent;
 	// an entry at index i replaces any stored entries at i and above. With
-	// AsyncStorageWrites they are carried by a MsgStorageAppend instead.
+	// AsyncStorageWrites they are carried by a MsgStorageAppend, and here
+	// only inform.
 	Entries []pb.Entry
 
 	// Snapshot, unless empty (see IsEmptySnap), must be saved to stable
-	// storage. With AsyncStorageWrites it is carried by a MsgStorageAppend
-	// instead.
+	// storage. With AsyncStorageWrites it is carried by a MsgStorageAppend,
+	// and here only informs.
 	Snapshot pb.Snapshot
 
 	// CommittedEntries are to be applied to the state machine, in order.
 	// They have already been persisted by an earlier Ready. With
-	// AsyncStorageWrites they are carried by a MsgStorageApply instead.
+	// AsyncStorageWrites they are carried by a MsgStorageApply, and here
+	// only inform.
 	CommittedEntries []pb.Entry
 
 	// Messages are to be sent to their To. Without AsyncStorageWrites they
@@ -132,7 +135,8 @@ type Ready struct {
 	Messages []pb.Message
 
 	// MustSync says whether HardState and Entries must be written durably
-	// (fsync) or whether a buffered write suffices.
+	// (fsync) or whether a buffered write suffices. With AsyncStorageWrites
+	// it describes the MsgStorageAppend in Messages.
 	MustSync bool
 }
 
