@@ -44,7 +44,7 @@ func randomMessage(rng *rand.Rand, to uint64) pb.Message {
 // a rejected message changes nothing, and that the committed prefixes of all
 // nodes agree.
 func TestRandomPeerMessagesNeverPanic(t *testing.T) {
-	for seed := uint64(0); seed < 30; seed++ {
+	for seed := uint64(0); seed < 20; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 1))
 		tn := newTestNet(t, 3, func(c *Config) {
 			c.AsyncStorageWrites = seed%2 == 1
@@ -52,7 +52,7 @@ func TestRandomPeerMessagesNeverPanic(t *testing.T) {
 			c.CheckQuorum = seed%4 == 0
 		})
 		tn.elect(1)
-		for step := 0; step < 200; step++ {
+		for step := 0; step < 150; step++ {
 			to := uint64(1 + rng.IntN(3))
 			m := randomMessage(rng, to)
 			before := tn.nodes[to].BasicStatus()
@@ -67,7 +67,9 @@ func TestRandomPeerMessagesNeverPanic(t *testing.T) {
 				_ = tn.nodes[to].Propose([]byte{byte(step)})
 			}
 			tn.settle()
-			checkCommittedPrefixes(t, seed, tn)
+			if step%10 == 0 {
+				checkCommittedPrefixes(t, seed, tn)
+			}
 		}
 	}
 }
