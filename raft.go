@@ -123,10 +123,10 @@ func (r *raft) hardState() pb.HardState {
 
 func (r *raft) softState() SoftState { return SoftState{Lead: r.lead, RaftState: r.state} }
 
-// send queues m, stamping From and, for non-local messages, the term. Vote
-// responses keep the term they were given (a pre-vote is answered in the
-// requested term). Messages that acknowledge durable state wait for the
-// next write.
+// send queues m, stamping From and the term. Vote messages carry their own
+// term (a pre-vote is asked and answered in the future term), and
+// forwarded proposals and reads keep Term 0, as local requests have.
+// Acknowledgements and vote responses wait for the next durable write.
 func (r *raft) send(m pb.Message) {
 	if m.From == None {
 		m.From = r.id
@@ -136,14 +136,10 @@ func (r *raft) send(m pb.Message) {
 		if m.Term == 0 {
 			r.logger.Panicf("raft: vote message %s must carry a term", m.Type)
 		}
+	case pb.MsgProp, pb.MsgReadIndex:
+		m.Term = 0
 	default:
-		if m.Term == 0 && m.Type != pb.MsgProp && m.Type != pb.MsgReadIndex {
-			m.Term = r.term
-		}
-		if m.Type == pb.MsgProp || m.Type == pb.MsgReadIndex {
-			// Forwarded requests keep Term 0, as local requests have.
-			m.Term = 0
-		}
+		m.Term = r.term
 	}
 	switch m.Type {
 	case pb.MsgAppResp, pb.MsgVoteResp, pb.MsgPreVoteResp:
