@@ -108,6 +108,19 @@ func putUint64Field(b []byte, i int, tag byte, v uint64) int {
 	return i
 }
 
+// appendUint64Field is putUint64Field writing forward: the field starts at
+// b[i] and it returns the index after it. Forward, a varint needs no
+// length computed first.
+func appendUint64Field(b []byte, i int, tag byte, v uint64) int {
+	b[i] = tag
+	for i++; v >= 0x80; i++ {
+		b[i] = byte(v) | 0x80
+		v >>= 7
+	}
+	b[i] = byte(v)
+	return i + 1
+}
+
 // putBytesField writes a length-delimited field with the one-byte tag tag.
 func putBytesField(b []byte, i int, tag byte, v []byte) int {
 	i -= len(v)
@@ -174,6 +187,15 @@ func consumeLength(b []byte, i int) (start, end int, err error) {
 	}
 	return i, i + int(n), nil
 }
+
+// Decoders first try a fast path, a method decodeScalars per message type:
+// a loop over varint fields with one-byte keys (all of raft.proto's), with
+// the one-byte value inline and a switch on the field number that compiles
+// to a jump table. Such fields are most of a raft message (types, node
+// ids, flags, terms and indexes); a heartbeat is nothing else. The fast
+// path stops at the first field it does not handle, malformed ones
+// included, which the general per-field code then decodes with every
+// check; so it changes no result, only the speed.
 
 // shortKey decodes the common one-byte key of a valid field; other keys
 // go through consumeTag.

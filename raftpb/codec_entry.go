@@ -56,26 +56,37 @@ func (m *Entry) Reset() { *m = Entry{} }
 // Unmarshal merges the encoding in b into m. Data is copied, so m does not
 // alias b.
 func (m *Entry) Unmarshal(b []byte) error {
-	err := m.decode(b)
-	d := detacher{in: b}
-	if m.detach(&d); d.startCopy() {
-		m.detach(&d)
+	// As in Message.Unmarshal, the walks run only if Data was set.
+	aliased, err := m.decode(b)
+	if aliased {
+		d := detacher{in: b}
+		if m.detach(&d); d.startCopy() {
+			m.detach(&d)
+		}
 	}
 	return err
 }
 
 // UnmarshalAlias is Unmarshal without the copy: Data aliases b, which must
 // stay unchanged while m is in use.
-func (m *Entry) UnmarshalAlias(b []byte) error { return m.decode(b) }
+func (m *Entry) UnmarshalAlias(b []byte) error {
+	_, err := m.decode(b)
+	return err
+}
 
-func (m *Entry) decode(b []byte) error {
+// decode merges b into m and reports whether it set a non-empty Data,
+// which then aliases b, also when it fails part way.
+func (m *Entry) decode(b []byte) (aliased bool, _ error) {
 	const msg = "Entry"
 	for i := 0; i < len(b); {
+		if i = m.decodeScalars(b, i); i == len(b) {
+			break
+		}
 		num, typ, ok := shortKey(b[i])
 		j, err := i+1, error(nil)
 		if !ok {
 			if num, typ, j, err = consumeTag(b, i); err != nil {
-				return keyError(msg, err)
+				return aliased, keyError(msg, err)
 			}
 		}
 		var v uint64
@@ -90,16 +101,45 @@ func (m *Entry) decode(b []byte) error {
 		case 4:
 			var data []byte
 			if data, i, err = decodeBytes(b, j, typ); err == nil {
-				m.Data = data
+				m.Data, aliased = data, aliased || len(data) > 0
 			}
 		default:
 			i, err = skipField(b, j, num, typ)
 		}
 		if err != nil {
-			return fieldError(msg, num, typ, err)
+			return aliased, fieldError(msg, num, typ, err)
 		}
 	}
-	return nil
+	return aliased, nil
+}
+
+// decodeScalars is decode's fast path, as Message.decodeScalars.
+func (m *Entry) decodeScalars(b []byte, i int) int {
+	for i+1 < len(b) {
+		key := b[i]
+		if key&7 != wireVarint {
+			return i
+		}
+		v, next := uint64(b[i+1]), i+2
+		if v >= 0x80 {
+			var err error
+			if v, next, err = consumeVarint(b, i+1); err != nil {
+				return i
+			}
+		}
+		switch key >> 3 {
+		case 1:
+			m.Type = EntryType(v)
+		case 2:
+			m.Term = v
+		case 3:
+			m.Index = v
+		default:
+			return i
+		}
+		i = next
+	}
+	return i
 }
 
 func (m *Entry) detach(d *detacher) { d.bytes(&m.Data) }

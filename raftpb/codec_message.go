@@ -1,6 +1,9 @@
 package raftpb
 
-import "fmt"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 // Message fields: Type 1, To 2, From 3, Term 4, LogTerm 5, Index 6,
 // Entries 7 (repeated), Commit 8, Snapshot 9 (nullable), Reject 10,
@@ -12,9 +15,46 @@ const maxResponseDepth = 32
 
 // Marshal returns the encoding of m in a buffer allocated at its exact size.
 func (m *Message) Marshal() ([]byte, error) {
+	if m.scalarOnly() {
+		// Most of raft's traffic (heartbeats, votes, acknowledgements) has
+		// only varint fields. Written forward into a stack buffer they need
+		// no Size and no varint lengths, which would cost as much as the
+		// writing itself; one small copy then fills the exact allocation.
+		var buf [maxScalarMessageSize]byte
+		n := m.encodeScalarsForward(&buf)
+		b := make([]byte, n)
+		copy(b, buf[:n])
+		return b, nil
+	}
 	b := make([]byte, m.Size())
 	m.encode(b, len(b))
 	return b, nil
+}
+
+// maxScalarMessageSize bounds the encoding of a Message for which
+// scalarOnly holds: ten fields of one-byte key and a varint of at most ten
+// bytes.
+const maxScalarMessageSize = 10 * (1 + binary.MaxVarintLen64)
+
+// scalarOnly says whether m has nothing to encode but its varint fields.
+func (m *Message) scalarOnly() bool {
+	return len(m.Entries) == 0 && m.Snapshot == nil && m.Context == nil && len(m.Responses) == 0
+}
+
+// encodeScalarsForward writes m, for which scalarOnly holds, to the start
+// of b and returns its length: the fields encode would write, in the same
+// order.
+func (m *Message) encodeScalarsForward(b *[maxScalarMessageSize]byte) int {
+	i := appendUint64Field(b[:], 0, tagVarint(1), enumWire(int32(m.Type)))
+	i = appendUint64Field(b[:], i, tagVarint(2), m.To)
+	i = appendUint64Field(b[:], i, tagVarint(3), m.From)
+	i = appendUint64Field(b[:], i, tagVarint(4), m.Term)
+	i = appendUint64Field(b[:], i, tagVarint(5), m.LogTerm)
+	i = appendUint64Field(b[:], i, tagVarint(6), m.Index)
+	i = appendUint64Field(b[:], i, tagVarint(8), m.Commit)
+	i = appendUint64Field(b[:], i, tagVarint(10), uint64(boolWire(m.Reject)))
+	i = appendUint64Field(b[:], i, tagVarint(11), m.RejectHint)
+	return appendUint64Field(b[:], i, tagVarint(13), m.Vote)
 }
 
 // MarshalTo writes the encoding of m to b[:m.Size()].
@@ -99,31 +139,47 @@ func (m *Message) Reset() { *m = Message{} }
 // (Context and those of the entries, snapshot and responses) are copied
 // into one shared allocation, so m does not alias b.
 func (m *Message) Unmarshal(b []byte) error {
-	err := m.decode(b, 0)
-	d := detacher{in: b}
-	if m.detach(&d); d.startCopy() {
-		m.detach(&d)
+	// Most messages (heartbeats, votes, acknowledgements) carry no bytes,
+	// and for them the walks that find and copy aliased bytes would cost
+	// a third as much as the decoding itself, so they run only when
+	// decoding set a non-empty bytes field.
+	aliased, err := m.decode(b, 0)
+	if aliased {
+		d := detacher{in: b}
+		if m.detach(&d); d.startCopy() {
+			m.detach(&d)
+		}
 	}
 	return err
 }
 
 // UnmarshalAlias is Unmarshal without the copy: the bytes fields alias b,
 // which must stay unchanged while m is in use.
-func (m *Message) UnmarshalAlias(b []byte) error { return m.decode(b, 0) }
+func (m *Message) UnmarshalAlias(b []byte) error {
+	_, err := m.decode(b, 0)
+	return err
+}
 
-func (m *Message) decode(b []byte, depth int) error {
+// decode merges b into m and reports whether it set a non-empty bytes
+// field, which then aliases b; it reports that also when it fails part
+// way, as Unmarshal copies what was decoded either way.
+func (m *Message) decode(b []byte, depth int) (aliased bool, _ error) {
 	const msg = "Message"
 	// Entries and Responses are sized once per call, when first seen.
 	var countedEntries, countedResponses bool
 	for i := 0; i < len(b); {
+		if i = m.decodeScalars(b, i); i == len(b) {
+			break
+		}
 		num, typ, ok := shortKey(b[i])
 		j, err := i+1, error(nil)
 		if !ok {
 			if num, typ, j, err = consumeTag(b, i); err != nil {
-				return keyError(msg, err)
+				return aliased, keyError(msg, err)
 			}
 		}
 		var v uint64
+		var a bool // whether the field set aliases b
 		switch num {
 		case 1:
 			v, i, err = decodeUint64(b, j, typ)
@@ -148,7 +204,7 @@ func (m *Message) decode(b []byte, depth int) error {
 				m.Entries = grow(m.Entries, 1+countField(b, i, 7))
 			}
 			m.Entries = append(m.Entries, Entry{})
-			err = m.Entries[len(m.Entries)-1].decode(b[start:i])
+			a, err = m.Entries[len(m.Entries)-1].decode(b[start:i])
 		case 8:
 			m.Commit, i, err = decodeUint64(b, j, typ)
 		case 9:
@@ -159,7 +215,7 @@ func (m *Message) decode(b []byte, depth int) error {
 			if m.Snapshot == nil {
 				m.Snapshot = &Snapshot{}
 			}
-			err = m.Snapshot.decode(b[start:i])
+			a, err = m.Snapshot.decode(b[start:i])
 		case 10:
 			v, i, err = decodeUint64(b, j, typ)
 			m.Reject = v != 0
@@ -168,7 +224,7 @@ func (m *Message) decode(b []byte, depth int) error {
 		case 12:
 			var data []byte
 			if data, i, err = decodeBytes(b, j, typ); err == nil {
-				m.Context = data
+				m.Context, a = data, len(data) > 0
 			}
 		case 13:
 			m.Vote, i, err = decodeUint64(b, j, typ)
@@ -178,22 +234,68 @@ func (m *Message) decode(b []byte, depth int) error {
 				break
 			}
 			if depth >= maxResponseDepth {
-				return fmt.Errorf("raftpb: Message.responses nested deeper than %d", maxResponseDepth)
+				return aliased, fmt.Errorf("raftpb: Message.responses nested deeper than %d", maxResponseDepth)
 			}
 			if !countedResponses {
 				countedResponses = true
 				m.Responses = grow(m.Responses, 1+countField(b, i, 14))
 			}
 			m.Responses = append(m.Responses, Message{})
-			err = m.Responses[len(m.Responses)-1].decode(b[start:i], depth+1)
+			a, err = m.Responses[len(m.Responses)-1].decode(b[start:i], depth+1)
 		default:
 			i, err = skipField(b, j, num, typ)
 		}
+		aliased = aliased || a
 		if err != nil {
-			return fieldError(msg, num, typ, err)
+			return aliased, fieldError(msg, num, typ, err)
 		}
 	}
-	return nil
+	return aliased, nil
+}
+
+// decodeScalars is decode's fast path (see codec.go): it decodes the run of
+// Message's varint fields at b[i:] that have one-byte keys, and returns the
+// index of the first field it leaves to decode.
+func (m *Message) decodeScalars(b []byte, i int) int {
+	for i+1 < len(b) {
+		key := b[i]
+		if key&7 != wireVarint {
+			return i
+		}
+		v, next := uint64(b[i+1]), i+2
+		if v >= 0x80 {
+			var err error
+			if v, next, err = consumeVarint(b, i+1); err != nil {
+				return i
+			}
+		}
+		switch key >> 3 {
+		case 1:
+			m.Type = MessageType(v)
+		case 2:
+			m.To = v
+		case 3:
+			m.From = v
+		case 4:
+			m.Term = v
+		case 5:
+			m.LogTerm = v
+		case 6:
+			m.Index = v
+		case 8:
+			m.Commit = v
+		case 10:
+			m.Reject = v != 0
+		case 11:
+			m.RejectHint = v
+		case 13:
+			m.Vote = v
+		default:
+			return i
+		}
+		i = next
+	}
+	return i
 }
 
 func (m *Message) detach(d *detacher) {

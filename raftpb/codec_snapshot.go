@@ -139,33 +139,41 @@ func (m *Snapshot) Reset() { *m = Snapshot{} }
 // Unmarshal merges the encoding in b into m. Data is copied, so m does not
 // alias b.
 func (m *Snapshot) Unmarshal(b []byte) error {
-	err := m.decode(b)
-	d := detacher{in: b}
-	if m.detach(&d); d.startCopy() {
-		m.detach(&d)
+	// As in Message.Unmarshal, the walks run only if Data was set.
+	aliased, err := m.decode(b)
+	if aliased {
+		d := detacher{in: b}
+		if m.detach(&d); d.startCopy() {
+			m.detach(&d)
+		}
 	}
 	return err
 }
 
 // UnmarshalAlias is Unmarshal without the copy: Data aliases b, which must
 // stay unchanged while m is in use.
-func (m *Snapshot) UnmarshalAlias(b []byte) error { return m.decode(b) }
+func (m *Snapshot) UnmarshalAlias(b []byte) error {
+	_, err := m.decode(b)
+	return err
+}
 
-func (m *Snapshot) decode(b []byte) error {
+// decode merges b into m and reports whether it set a non-empty Data,
+// which then aliases b, also when it fails part way.
+func (m *Snapshot) decode(b []byte) (aliased bool, _ error) {
 	const msg = "Snapshot"
 	for i := 0; i < len(b); {
 		num, typ, ok := shortKey(b[i])
 		j, err := i+1, error(nil)
 		if !ok {
 			if num, typ, j, err = consumeTag(b, i); err != nil {
-				return keyError(msg, err)
+				return aliased, keyError(msg, err)
 			}
 		}
 		switch num {
 		case 1:
 			var data []byte
 			if data, i, err = decodeBytes(b, j, typ); err == nil {
-				m.Data = data
+				m.Data, aliased = data, aliased || len(data) > 0
 			}
 		case 2:
 			var start int
@@ -176,10 +184,10 @@ func (m *Snapshot) decode(b []byte) error {
 			i, err = skipField(b, j, num, typ)
 		}
 		if err != nil {
-			return fieldError(msg, num, typ, err)
+			return aliased, fieldError(msg, num, typ, err)
 		}
 	}
-	return nil
+	return aliased, nil
 }
 
 func (m *Snapshot) detach(d *detacher) { d.bytes(&m.Data) }
