@@ -28,6 +28,7 @@
 package raftpb
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -80,19 +81,6 @@ func boolWire(v bool) byte {
 // a nested message's length is known when its prefix is written, without
 // computing its size twice.
 
-// putVarint writes v to end just before b[i].
-func putVarint(b []byte, i int, v uint64) int {
-	i -= sizeVarint(v)
-	j := i
-	for v >= 0x80 {
-		b[j] = byte(v) | 0x80
-		v >>= 7
-		j++
-	}
-	b[j] = byte(v)
-	return i
-}
-
 // putUint64Field writes a varint field with the one-byte tag tag. It is
 // small enough to be inlined, loop included.
 func putUint64Field(b []byte, i int, tag byte, v uint64) int {
@@ -129,12 +117,9 @@ func putBytesField(b []byte, i int, tag byte, v []byte) int {
 }
 
 // putLengthPrefix writes the tag and length in front of a value of n bytes
-// that already starts at b[i].
+// that already starts at b[i]. The prefix is laid out as a varint field.
 func putLengthPrefix(b []byte, i int, tag byte, n int) int {
-	i = putVarint(b, i, uint64(n))
-	i--
-	b[i] = tag
-	return i
+	return putUint64Field(b, i, tag, uint64(n))
 }
 
 // One-byte tags: field number << 3 | wire type.
@@ -366,13 +351,22 @@ func grow[T any](s []T, n int) []T {
 }
 
 // detacher moves the bytes fields that alias an input buffer into one fresh
-// allocation. A walk over a decoded value runs twice: first counting the
-// aliased bytes, then copying them.
+// allocation. A walk over a decoded value copies them; a decoder that does
+// not count the bytes it aliased (see newCopier) walks once before that to
+// count them.
 type detacher struct {
 	in      []byte
 	total   int
 	copying bool
 	buf     []byte
+}
+
+// newCopier returns a detacher ready for the copying walk, with a buffer
+// of total bytes: the count of a decoder of the bytes it made a value
+// alias, which bounds what the walk finds and is exact unless a field was
+// set twice. It saves the counting walk.
+func newCopier(in []byte, total int) detacher {
+	return detacher{in: in, copying: true, buf: make([]byte, total)}
 }
 
 // startCopy ends the counting walk and prepares the copying one, which is
@@ -395,6 +389,12 @@ func (d *detacher) bytes(p *[]byte) {
 	}
 	if !d.copying {
 		d.total += len(s)
+		return
+	}
+	if len(s) > len(d.buf) {
+		// Only when the field was not among those counted: one that an
+		// earlier UnmarshalAlias of the same input set.
+		*p = bytes.Clone(s)
 		return
 	}
 	n := copy(d.buf, s)

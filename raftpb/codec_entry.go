@@ -58,11 +58,9 @@ func (m *Entry) Reset() { *m = Entry{} }
 func (m *Entry) Unmarshal(b []byte) error {
 	// As in Message.Unmarshal, the walks run only if Data was set.
 	aliased, err := m.decode(b)
-	if aliased {
-		d := detacher{in: b}
-		if m.detach(&d); d.startCopy() {
-			m.detach(&d)
-		}
+	if aliased > 0 {
+		d := newCopier(b, aliased)
+		m.detach(&d)
 	}
 	return err
 }
@@ -76,7 +74,7 @@ func (m *Entry) UnmarshalAlias(b []byte) error {
 
 // decode merges b into m and reports whether it set a non-empty Data,
 // which then aliases b, also when it fails part way.
-func (m *Entry) decode(b []byte) (aliased bool, _ error) {
+func (m *Entry) decode(b []byte) (aliased int, _ error) {
 	const msg = "Entry"
 	for i := 0; i < len(b); {
 		if i = m.decodeScalars(b, i); i == len(b) {
@@ -101,7 +99,7 @@ func (m *Entry) decode(b []byte) (aliased bool, _ error) {
 		case 4:
 			var data []byte
 			if data, i, err = decodeBytes(b, j, typ); err == nil {
-				m.Data, aliased = data, aliased || len(data) > 0
+				m.Data, aliased = data, aliased+len(data)
 			}
 		default:
 			i, err = skipField(b, j, num, typ)

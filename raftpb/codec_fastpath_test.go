@@ -88,3 +88,29 @@ func TestDecodeScalarsLeavesErrorsToGeneralPath(t *testing.T) {
 		}
 	}
 }
+
+// Unmarshal counts the bytes it decodes to size its copy; fields that an
+// earlier UnmarshalAlias of the same input set are not in that count, and
+// must still be copied whole.
+func TestUnmarshalAfterAliasOfSameInput(t *testing.T) {
+	in, _ := msgApp(2, 4).Marshal()
+	var m Message
+	if err := m.UnmarshalAlias(in); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Unmarshal(in); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"aaaa", "bbbb", "aaaa", "bbbb"}
+	for k := range in {
+		in[k] ^= 0xff
+	}
+	if len(m.Entries) != 4 {
+		t.Fatalf("%d entries, want 4", len(m.Entries))
+	}
+	for k, e := range m.Entries {
+		if string(e.Data) != want[k] || len(e.Data) != 4 {
+			t.Errorf("entry %d: data %q, want %q", k, e.Data, want[k])
+		}
+	}
+}

@@ -139,16 +139,15 @@ func (m *Message) Reset() { *m = Message{} }
 // (Context and those of the entries, snapshot and responses) are copied
 // into one shared allocation, so m does not alias b.
 func (m *Message) Unmarshal(b []byte) error {
-	// Most messages (heartbeats, votes, acknowledgements) carry no bytes,
-	// and for them the walks that find and copy aliased bytes would cost
-	// a third as much as the decoding itself, so they run only when
-	// decoding set a non-empty bytes field.
+	// decode counts the bytes it made m alias, so that the buffer for
+	// them is allocated without a walk to count them, and messages without
+	// bytes (heartbeats, votes, acknowledgements: most of them) skip the
+	// walk that copies them. (So a field that an earlier UnmarshalAlias
+	// of the same input set is copied only if this call copies any.)
 	aliased, err := m.decode(b, 0)
-	if aliased {
-		d := detacher{in: b}
-		if m.detach(&d); d.startCopy() {
-			m.detach(&d)
-		}
+	if aliased > 0 {
+		d := newCopier(b, aliased)
+		m.detach(&d)
 	}
 	return err
 }
@@ -163,7 +162,7 @@ func (m *Message) UnmarshalAlias(b []byte) error {
 // decode merges b into m and reports whether it set a non-empty bytes
 // field, which then aliases b; it reports that also when it fails part
 // way, as Unmarshal copies what was decoded either way.
-func (m *Message) decode(b []byte, depth int) (aliased bool, _ error) {
+func (m *Message) decode(b []byte, depth int) (aliased int, _ error) {
 	const msg = "Message"
 	// Entries and Responses are sized once per call, when first seen.
 	var countedEntries, countedResponses bool
@@ -179,7 +178,7 @@ func (m *Message) decode(b []byte, depth int) (aliased bool, _ error) {
 			}
 		}
 		var v uint64
-		var a bool // whether the field set aliases b
+		var a int // the bytes of b the field made m alias
 		switch num {
 		case 1:
 			v, i, err = decodeUint64(b, j, typ)
@@ -224,7 +223,7 @@ func (m *Message) decode(b []byte, depth int) (aliased bool, _ error) {
 		case 12:
 			var data []byte
 			if data, i, err = decodeBytes(b, j, typ); err == nil {
-				m.Context, a = data, len(data) > 0
+				m.Context, a = data, len(data)
 			}
 		case 13:
 			m.Vote, i, err = decodeUint64(b, j, typ)
@@ -245,7 +244,7 @@ func (m *Message) decode(b []byte, depth int) (aliased bool, _ error) {
 		default:
 			i, err = skipField(b, j, num, typ)
 		}
-		aliased = aliased || a
+		aliased += a
 		if err != nil {
 			return aliased, fieldError(msg, num, typ, err)
 		}

@@ -141,11 +141,9 @@ func (m *Snapshot) Reset() { *m = Snapshot{} }
 func (m *Snapshot) Unmarshal(b []byte) error {
 	// As in Message.Unmarshal, the walks run only if Data was set.
 	aliased, err := m.decode(b)
-	if aliased {
-		d := detacher{in: b}
-		if m.detach(&d); d.startCopy() {
-			m.detach(&d)
-		}
+	if aliased > 0 {
+		d := newCopier(b, aliased)
+		m.detach(&d)
 	}
 	return err
 }
@@ -159,7 +157,7 @@ func (m *Snapshot) UnmarshalAlias(b []byte) error {
 
 // decode merges b into m and reports whether it set a non-empty Data,
 // which then aliases b, also when it fails part way.
-func (m *Snapshot) decode(b []byte) (aliased bool, _ error) {
+func (m *Snapshot) decode(b []byte) (aliased int, _ error) {
 	const msg = "Snapshot"
 	for i := 0; i < len(b); {
 		num, typ, ok := shortKey(b[i])
@@ -173,7 +171,7 @@ func (m *Snapshot) decode(b []byte) (aliased bool, _ error) {
 		case 1:
 			var data []byte
 			if data, i, err = decodeBytes(b, j, typ); err == nil {
-				m.Data, aliased = data, aliased || len(data) > 0
+				m.Data, aliased = data, aliased+len(data)
 			}
 		case 2:
 			var start int
