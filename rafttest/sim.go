@@ -1,0 +1,284 @@
+package rafttest
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/tickraft/raft"
+)
+
+// SimBug names a fault injected into the simulator itself (never into
+// package raft) to show that the invariant checks catch it.
+type SimBug int
+
+const (
+	// BugNone runs a correct simulator.
+	BugNone SimBug = iota
+	// BugLyingDisk acknowledges writes before they are durable: a sync
+	// usually leaves the writes volatile, so a crash loses acknowledged data.
+	BugLyingDisk
+	// BugForgetVote restarts nodes with HardState.Vote zeroed.
+	BugForgetVote
+	// BugApplyUnstable applies entries as soon as they are handed out for
+	// persisting, before they are known to be committed.
+	BugApplyUnstable
+)
+
+func (b SimBug) String() string {
+	return [...]string{"none", "lying-disk", "forget-vote", "apply-unstable"}[b]
+}
+
+// SimOptions fixes one simulation run. Everything else (cluster size,
+// storage mode, PreVote, CheckQuorum, fault rates) is drawn from Seed.
+type SimOptions struct {
+	Seed  uint64
+	Steps int
+	// TraceLen is how many of the last events a failure shows.
+	TraceLen int
+	Bug      SimBug
+}
+
+// simParams are the per-seed choices: the cluster and how often each fault
+// happens per step.
+type simParams struct {
+	nodes       int
+	async       bool
+	preVote     bool
+	checkQuorum bool
+
+	pDrop, pDelay, pReorder, pDup float64
+	pPartition, pHeal             float64
+	pCrash, pCompact, pTransfer   float64
+	pPropose                      float64
+	// pReady and pDisk slow nodes and disks down: the chance per step that
+	// a node handles its Ready, or a storage thread does one piece of work.
+	pReady, pDisk float64
+}
+
+func drawParams(r *rand.Rand) simParams {
+	f := func(max float64) float64 { return r.Float64() * max }
+	return simParams{
+		nodes:       []int{3, 5, 7}[r.IntN(3)],
+		async:       r.IntN(2) == 0,
+		preVote:     r.IntN(2) == 0,
+		checkQuorum: r.IntN(2) == 0,
+		pDrop:       f(0.2),
+		pDelay:      f(0.1),
+		pReorder:    f(0.3),
+		pDup:        f(0.1),
+		pPartition:  f(0.01),
+		pHeal:       0.005 + f(0.03),
+		pCrash:      f(0.01),
+		pCompact:    f(0.02),
+		pTransfer:   f(0.005),
+		pPropose:    0.05 + f(0.3),
+		pReady:      0.3 + f(0.7),
+		pDisk:       0.2 + f(0.8),
+	}
+}
+
+func (p simParams) String() string {
+	mode := "sync"
+	if p.async {
+		mode = "async"
+	}
+	return fmt.Sprintf("nodes=%d storage=%s prevote=%t checkquorum=%t drop=%.3f delay=%.3f reorder=%.3f dup=%.3f "+
+		"partition=%.4f heal=%.4f crash=%.4f compact=%.3f transfer=%.4f propose=%.3f ready=%.2f disk=%.2f",
+		p.nodes, mode, p.preVote, p.checkQuorum, p.pDrop, p.pDelay, p.pReorder, p.pDup,
+		p.pPartition, p.pHeal, p.pCrash, p.pCompact, p.pTransfer, p.pPropose, p.pReady, p.pDisk)
+}
+
+const (
+	simElectionTick  = 10
+	simHeartbeatTick = 1
+	// simTickEvery is how many steps pass between ticks, so that a message
+	// usually arrives within a tick.
+	simTickEvery = 3
+	// simLivenessTicks bounds the ticks, after the faults stop, within which
+	// a leader must be elected and every proposal resolved.
+	simLivenessTicks = 30 * simElectionTick
+)
+
+// Sim is one seeded run of a cluster under faults. Same options, same run.
+type Sim struct {
+	opts   SimOptions
+	params simParams
+	rng    *rand.Rand
+	step   int64
+	nodes  []*simNode
+	net    simNet
+	trace  simTrace
+	check  *checker
+	logger captureLogger
+
+	// faulty is false once the faults stop for the liveness phase.
+	faulty bool
+	// Proposals by payload; payloads are unique.
+	nextProposal int
+	proposed     map[string]bool // accepted by Propose, not yet applied
+	// Figures for the report.
+	Stats SimStats
+}
+
+// SimStats counts what a run did.
+type SimStats struct {
+	Steps, Delivered, Dropped, Crashes, Compactions, Snapshots int
+	Proposed, Applied, ProposalsDropped, MaxCommit             int
+	LivenessTicks                                              int
+}
+
+// Violation is an invariant the run broke, with the events leading to it.
+type Violation struct {
+	Seed  uint64
+	Steps int
+	Step  int64
+	What  string
+	Trace string
+}
+
+func (v *Violation) Error() string {
+	return fmt.Sprintf("step %d: %s\nlast events:\n%s", v.Step, v.What, v.Trace)
+}
+
+// Repro is the command that runs the failing seed again.
+func (v *Violation) Repro() string {
+	return fmt.Sprintf("go test ./rafttest -run TestSim -sim.seed=%d -sim.steps=%d", v.Seed, v.Steps)
+}
+
+// NewSim builds the cluster for opts.
+func NewSim(opts SimOptions) *Sim {
+	if opts.TraceLen == 0 {
+		opts.TraceLen = 60
+	}
+	rng := rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))
+	s := &Sim{opts: opts, rng: rng, faulty: true, proposed: map[string]bool{}}
+	s.params = drawParams(rng)
+	s.logger = captureLogger{out: &strings.Builder{}, level: LevelNone}
+	s.trace = newSimTrace(opts.TraceLen)
+	s.check = newChecker(s)
+	for i := 1; i <= s.params.nodes; i++ {
+		s.nodes = append(s.nodes, newSimNode(s, uint64(i)))
+	}
+	for _, n := range s.nodes {
+		n.start()
+	}
+	return s
+}
+
+// Params describes the per-seed choices.
+func (s *Sim) Params() string { return s.params.String() }
+
+// Run runs the faulty phase, then the liveness phase, and returns the first
+// violation (as a *Violation), or nil.
+func (s *Sim) Run() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = s.violation(fmt.Sprintf("panic: %v", r))
+		}
+	}()
+	for s.step = 0; s.step < int64(s.opts.Steps); s.step++ {
+		if err := s.runStep(); err != nil {
+			return err
+		}
+	}
+	return s.runLiveness()
+}
+
+func (s *Sim) violation(what string) error {
+	return &Violation{Seed: s.opts.Seed, Steps: s.opts.Steps, Step: s.step, What: what, Trace: s.trace.String()}
+}
+
+func (s *Sim) runStep() error {
+	s.Stats.Steps++
+	if s.faulty {
+		s.injectFaults()
+	}
+	if s.step%simTickEvery == 0 {
+		for _, n := range s.nodes {
+			n.rn.Tick()
+		}
+	}
+	if err := s.net.deliverDue(s); err != nil {
+		return err
+	}
+	for _, n := range s.nodes {
+		if err := n.work(); err != nil {
+			return err
+		}
+	}
+	if msg := s.check.afterStep(); msg != "" {
+		return s.violation(msg)
+	}
+	return nil
+}
+
+func (s *Sim) chance(p float64) bool { return s.faulty && s.rng.Float64() < p }
+
+func (s *Sim) randomNode() *simNode { return s.nodes[s.rng.IntN(len(s.nodes))] }
+
+func (s *Sim) injectFaults() {
+	p := s.params
+	if s.rng.Float64() < p.pPropose {
+		s.propose(s.randomNode())
+	}
+	if s.rng.Float64() < p.pPartition {
+		s.net.partition(s)
+	}
+	if s.rng.Float64() < p.pHeal {
+		s.net.heal(s)
+	}
+	if s.rng.Float64() < p.pCrash {
+		s.randomNode().crash()
+	}
+	for _, n := range s.nodes {
+		if n.crashSoon {
+			n.crash()
+		}
+	}
+	if s.rng.Float64() < p.pCompact {
+		s.randomNode().compact()
+	}
+	if s.rng.Float64() < p.pTransfer {
+		s.transfer()
+	}
+}
+
+func (s *Sim) propose(n *simNode) {
+	s.nextProposal++
+	data := fmt.Sprintf("p%d", s.nextProposal)
+	err := n.rn.Propose([]byte(data))
+	s.trace.addf(s, "propose %s at %d: %v", data, n.id, err)
+	s.Stats.Proposed++
+	switch {
+	case err == nil:
+		s.proposed[data] = true
+	case errors.Is(err, raft.ErrProposalDropped):
+		s.Stats.ProposalsDropped++
+	default:
+		s.check.fail(fmt.Sprintf("proposal %s at %d: unexpected error %v", data, n.id, err))
+	}
+}
+
+func (s *Sim) transfer() {
+	for _, n := range s.nodes {
+		if n.rn.BasicStatus().RaftState == raft.StateLeader {
+			to := s.randomNode().id
+			s.trace.addf(s, "transfer leadership %d -> %d", n.id, to)
+			n.rn.TransferLeader(to)
+			return
+		}
+	}
+}
+
+func (s *Sim) nodeByID(id uint64) *simNode {
+	if id == 0 || id > uint64(len(s.nodes)) {
+		return nil
+	}
+	return s.nodes[id-1]
+}
+
+// chanceAlways is chance, except that once the faults stop everything
+// happens at once.
+func (s *Sim) chanceAlways(p float64) bool { return !s.faulty || s.rng.Float64() < p }

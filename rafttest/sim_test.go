@@ -1,0 +1,105 @@
+package rafttest
+
+import (
+	"errors"
+	"flag"
+	"strings"
+	"testing"
+)
+
+var (
+	simSeed     = flag.Uint64("sim.seed", 0, "run only this simulator seed")
+	simSeeds    = flag.Int("sim.seeds", 40, "number of simulator seeds to sweep, from 1")
+	simSteps    = flag.Int("sim.steps", 3000, "faulty steps per simulator seed")
+	simTraceLen = flag.Int("sim.trace", 60, "events shown before a simulator failure")
+)
+
+// TestSim sweeps seeds through the fault simulator; -sim.seed=N runs one.
+func TestSim(t *testing.T) {
+	seeds := make([]uint64, 0, *simSeeds)
+	if *simSeed != 0 {
+		seeds = append(seeds, *simSeed)
+	} else {
+		for i := 1; i <= *simSeeds; i++ {
+			seeds = append(seeds, uint64(i))
+		}
+	}
+	var total SimStats
+	for _, seed := range seeds {
+		sim := NewSim(SimOptions{Seed: seed, Steps: *simSteps, TraceLen: *simTraceLen})
+		if err := sim.Run(); err != nil {
+			reportViolation(t, sim, err)
+			continue
+		}
+		st := sim.Stats
+		total.Steps += st.Steps
+		total.Crashes += st.Crashes
+		total.Snapshots += st.Snapshots
+		total.Applied += st.Applied
+		total.Proposed += st.Proposed
+		total.LivenessTicks = max(total.LivenessTicks, st.LivenessTicks)
+		if testing.Verbose() {
+			t.Logf("seed %d: %s\n  %+v", seed, sim.Params(), st)
+		}
+	}
+	t.Logf("%d seeds, %d steps: %d proposals, %d applied, %d crashes, %d snapshots installed; slowest recovery %d ticks",
+		len(seeds), total.Steps, total.Proposed, total.Applied, total.Crashes, total.Snapshots, total.LivenessTicks)
+}
+
+func reportViolation(t *testing.T, sim *Sim, err error) {
+	t.Helper()
+	var v *Violation
+	if !errors.As(err, &v) {
+		t.Fatalf("seed %d: %v", sim.opts.Seed, err)
+	}
+	t.Errorf("seed %d (%s) broke an invariant; reproduce with:\n%s\n%v", v.Seed, sim.Params(), v.Repro(), v)
+}
+
+// TestDeterministicSimulation runs one seed twice and compares everything the
+// runs can show.
+func TestDeterministicSimulation(t *testing.T) {
+	run := func() (SimStats, string) {
+		sim := NewSim(SimOptions{Seed: 7, Steps: 1500, TraceLen: 200})
+		if err := sim.Run(); err != nil {
+			t.Fatal(err)
+		}
+		return sim.Stats, sim.trace.String()
+	}
+	st1, tr1 := run()
+	st2, tr2 := run()
+	if st1 != st2 || tr1 != tr2 {
+		t.Fatalf("seed 7 ran differently twice:\n%+v\n%+v\n--- trace 1\n%s--- trace 2\n%s", st1, st2, tr1, tr2)
+	}
+}
+
+// TestSimulatorCatchesInjectedBugs breaks the simulator in known ways and
+// requires the checker to notice within a small seed budget.
+func TestSimulatorCatchesInjectedBugs(t *testing.T) {
+	for _, tc := range []struct {
+		bug  SimBug
+		want []string // a violation must name one of these invariants
+	}{
+		{BugLyingDisk, []string{"durable before acknowledged"}},
+		{BugForgetVote, []string{"election safety", "vote safety"}},
+		{BugApplyUnstable, []string{"apply:", "state machine safety"}},
+	} {
+		t.Run(tc.bug.String(), func(t *testing.T) {
+			for seed := uint64(1); seed <= 30; seed++ {
+				sim := NewSim(SimOptions{Seed: seed, Steps: 2000, Bug: tc.bug})
+				err := sim.Run()
+				var v *Violation
+				if !errors.As(err, &v) {
+					continue
+				}
+				for _, w := range tc.want {
+					if strings.HasPrefix(v.What, w) {
+						t.Logf("seed %d caught it at step %d: %s", seed, v.Step, v.What)
+						return
+					}
+				}
+				t.Logf("seed %d: other violation: %s", seed, v.What)
+			}
+			t.Fatalf("no seed in 1..30 caught %s with %v", tc.bug, tc.want)
+		})
+	}
+}
