@@ -93,6 +93,11 @@ func (a *applier) applyEntry(e *raftpb.Entry) (Result, bool, error) {
 		return Result{}, false, nil
 	}
 	r := Result{Index: e.Index}
+	// Refuse oversized data before decoding it: it may come from a peer.
+	if len(e.Data) > a.limits.MaxRequestBytes {
+		r.Err = fmt.Errorf("%w: %d bytes, limit %d", ErrRequestTooLarge, len(e.Data), a.limits.MaxRequestBytes)
+		return r, true, nil
+	}
 	cmd, err := DecodeCommand(e.Data)
 	if err != nil {
 		r.Err = err

@@ -80,6 +80,17 @@ func TestBadCommandsAreResults(t *testing.T) {
 	if s.Revision() != 2 || s.Applied().Index != 11 {
 		t.Fatalf("revision %d applied %d, want 2 and 11", s.Revision(), s.Applied().Index)
 	}
+	// An oversized entry is refused before it is decoded, so even data
+	// that is not a command gets the size error.
+	tiny, err := Open(s.path+".tiny", Options{NoSync: true, Limits: Limits{MaxRequestBytes: 4}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tiny.Close()
+	res = mustApply(t, tiny, (&log{}).raw(raftpb.EntryNormal, []byte{9, 9, 9, 9, 9}).take())
+	if !errors.Is(res[0].Err, ErrRequestTooLarge) {
+		t.Fatalf("oversized entry: %v", res[0].Err)
+	}
 	small := Limits{MaxRequestBytes: 10}
 	c := putCmd("k", "0123456789")
 	data, _ := c.Encode()
