@@ -212,12 +212,18 @@ func (n *simNode) persist(hs pb.HardState, ents []pb.Entry, snap *pb.Snapshot) {
 // compact snapshots and truncates the log at a random applied index.
 func (n *simNode) compact() {
 	first, _ := n.vol.FirstIndex()
-	if n.applied < first {
+	// A restart needs the durable commit index at or past the snapshot, and
+	// in async mode entries may be applied before their commit index is
+	// written; the compaction is synced after the hard state written before it.
+	hs, _, err := n.vol.InitialState()
+	mustOK(err)
+	top := min(n.applied, hs.Commit)
+	if top < first {
 		return
 	}
-	// Mostly compact close to the applied index, so that lagging followers
-	// need snapshots.
-	index := n.applied - uint64(n.s.rng.Int64N(int64(min(n.applied-first, 8)+1)))
+	// Mostly compact close to the top, so that lagging followers need
+	// snapshots.
+	index := top - uint64(n.s.rng.Int64N(int64(min(top-first, 8)+1)))
 	var voters []uint64
 	for i := 1; i <= n.s.params.nodes; i++ {
 		voters = append(voters, uint64(i))
