@@ -50,9 +50,19 @@ func TestNewRawNodeFromSnapshotWithoutHardState(t *testing.T) {
 	}
 }
 
-func TestNewRawNodeRefusesCommitBelowSnapshot(t *testing.T) {
-	// A hard state that is present must agree with the snapshot.
-	if _, err := NewRawNode(newTestConfig(1, snapshotOnlyStorage(t, pb.HardState{Term: 1}))); err == nil {
-		t.Fatal("NewRawNode accepted a persisted commit index 0 below the snapshot's 5")
+func TestNewRawNodeTakesSnapshotAsCommitted(t *testing.T) {
+	// A persisted commit index below the snapshot's is stale (with
+	// AsyncStorageWrites a snapshot can be taken of applied entries before
+	// their commit index is durable): the snapshot's index is committed.
+	rn, err := NewRawNode(newTestConfig(1, snapshotOnlyStorage(t, pb.HardState{Term: 1})))
+	if err != nil {
+		t.Fatalf("NewRawNode: %v", err)
+	}
+	if st := rn.BasicStatus(); st.Term != 1 || st.Commit != 5 || st.Applied != 5 {
+		t.Fatalf("status %+v, want term 1 with commit and applied at the snapshot's 5", st)
+	}
+	// A commit index past the log is lost data: refused.
+	if _, err := NewRawNode(newTestConfig(1, snapshotOnlyStorage(t, pb.HardState{Term: 1, Commit: 6}))); err == nil {
+		t.Fatal("NewRawNode accepted a commit index past the last index 5")
 	}
 }

@@ -105,13 +105,18 @@ func newRaft(c *Config) (*raft, error) {
 	return r, nil
 }
 
-// loadHardState installs a persisted hard state; its commit index must lie
-// within the persisted log.
+// loadHardState installs a persisted hard state; its commit index must not
+// be past the persisted log.
 func (r *raft) loadHardState(hs pb.HardState) error {
-	if hs.Commit < r.raftLog.committed || hs.Commit > r.raftLog.lastIndex() {
-		return fmt.Errorf("hard state commit %d is outside [%d, %d]", hs.Commit, r.raftLog.committed, r.raftLog.lastIndex())
+	if hs.Commit > r.raftLog.lastIndex() {
+		return fmt.Errorf("hard state commit %d is past the last index %d", hs.Commit, r.raftLog.lastIndex())
 	}
-	r.raftLog.committed = hs.Commit
+	// A commit index below the snapshot's is stale, not wrong: with
+	// AsyncStorageWrites entries may be applied, and a snapshot taken of
+	// them, before the write carrying their commit index is durable. A
+	// snapshot holds only committed entries, so the log stays committed up
+	// to it (v3.6 panics here).
+	r.raftLog.committed = max(hs.Commit, r.raftLog.committed)
 	r.term = hs.Term
 	r.vote = hs.Vote
 	return nil
