@@ -24,10 +24,13 @@ const (
 	// BugApplyUnstable applies entries as soon as they are handed out for
 	// persisting, before they are known to be committed.
 	BugApplyUnstable
+	// BugTruncateLog restarts nodes without the durable entries past their
+	// durable commit index, though they may have acknowledged them.
+	BugTruncateLog
 )
 
 func (b SimBug) String() string {
-	return [...]string{"none", "lying-disk", "forget-vote", "apply-unstable"}[b]
+	return [...]string{"none", "lying-disk", "forget-vote", "apply-unstable", "truncate-log"}[b]
 }
 
 // SimOptions fixes one simulation run. Everything else (cluster size,

@@ -94,6 +94,9 @@ func (n *simNode) start() {
 	mustOK(err)
 	first, _ := n.dur.FirstIndex()
 	last, _ := n.dur.LastIndex()
+	if n.s.opts.Bug == BugTruncateLog {
+		last = min(last, hs.Commit)
+	}
 	if last >= first {
 		ents, err := n.dur.Entries(first, last+1, math.MaxUint64)
 		mustOK(err)

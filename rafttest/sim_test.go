@@ -82,6 +82,7 @@ func TestSimulatorCatchesInjectedBugs(t *testing.T) {
 		{BugLyingDisk, []string{"durable before acknowledged"}},
 		{BugForgetVote, []string{"election safety", "vote safety"}},
 		{BugApplyUnstable, []string{"apply:", "state machine safety"}},
+		{BugTruncateLog, []string{"leader completeness", "state machine safety", "committed entries"}},
 	} {
 		t.Run(tc.bug.String(), func(t *testing.T) {
 			for seed := uint64(1); seed <= 30; seed++ {
