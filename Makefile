@@ -10,7 +10,7 @@ BIN := $(CURDIR)/bin
 FUZZTIME ?= 10s
 BENCHTIME ?= 1s
 
-.PHONY: test check fmt vet staticcheck fuzz bench proto proto-check tools clean
+.PHONY: test check fmt vet staticcheck fuzz bench bench-compare proto proto-check tools clean
 
 ## test: go vet, then the race-enabled tests of every module.
 test: vet
@@ -42,6 +42,13 @@ fuzz:
 ## bench: run the benchmarks beside the code.
 bench:
 	@for m in $(MODULES); do (cd $$m && go test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...); done
+
+## bench-compare: tickraft beside go.etcd.io/raft v3.6.0 on the same
+## workloads, alternating the libraries; one table of medians.
+BENCHCOMPARE_TIME ?= 300ms
+BENCHCOMPARE_COUNT ?= 5
+bench-compare:
+	cd bench && go run ./cmd/benchcompare -count $(BENCHCOMPARE_COUNT) -benchtime $(BENCHCOMPARE_TIME)
 
 ## proto: regenerate the reference encoders and descriptor from raftpb/raft.proto.
 proto: tools
