@@ -41,6 +41,8 @@ type SimOptions struct {
 	// TraceLen is how many of the last events a failure shows.
 	TraceLen int
 	Bug      SimBug
+	// Churn adds membership changes to the faults.
+	Churn bool
 }
 
 // simParams are the per-seed choices: the cluster and how often each fault
@@ -54,7 +56,7 @@ type simParams struct {
 	pDrop, pDelay, pReorder, pDup float64
 	pPartition, pHeal             float64
 	pCrash, pCompact, pTransfer   float64
-	pPropose                      float64
+	pPropose, pChurn              float64
 	// pReady and pDisk slow nodes and disks down: the chance per step that
 	// a node handles its Ready, or a storage thread does one piece of work.
 	pReady, pDisk float64
@@ -77,6 +79,7 @@ func drawParams(r *rand.Rand) simParams {
 		pCompact:    f(0.02),
 		pTransfer:   f(0.005),
 		pPropose:    0.05 + f(0.3),
+		pChurn:      f(0.01),
 		pReady:      0.3 + f(0.7),
 		pDisk:       0.2 + f(0.8),
 	}
@@ -130,12 +133,16 @@ type SimStats struct {
 	Steps, Delivered, Dropped, Crashes, Compactions, Snapshots int
 	Proposed, Applied, ProposalsDropped, MaxCommit             int
 	LivenessTicks                                              int
+	// ConfChanges counts conf changes proposed and accepted, Reconfigured
+	// their applications summed over nodes.
+	ConfChanges, Reconfigured int
 }
 
 // Violation is an invariant the run broke, with the events leading to it.
 type Violation struct {
 	Seed  uint64
 	Steps int
+	Churn bool
 	Step  int64
 	What  string
 	Trace string
@@ -147,7 +154,11 @@ func (v *Violation) Error() string {
 
 // Repro is the command that runs the failing seed again.
 func (v *Violation) Repro() string {
-	return fmt.Sprintf("go test ./rafttest -run TestSim -sim.seed=%d -sim.steps=%d", v.Seed, v.Steps)
+	cmd := fmt.Sprintf("go test ./rafttest -run TestSim -sim.seed=%d -sim.steps=%d", v.Seed, v.Steps)
+	if v.Churn && v.Seed%2 == 1 {
+		cmd += " -sim.churn" // the sweep adds churn to even seeds only
+	}
+	return cmd
 }
 
 // NewSim builds the cluster for opts.
@@ -190,7 +201,7 @@ func (s *Sim) Run() (err error) {
 }
 
 func (s *Sim) violation(what string) error {
-	return &Violation{Seed: s.opts.Seed, Steps: s.opts.Steps, Step: s.step, What: what, Trace: s.trace.String()}
+	return &Violation{Seed: s.opts.Seed, Steps: s.opts.Steps, Churn: s.opts.Churn, Step: s.step, What: what, Trace: s.trace.String()}
 }
 
 func (s *Sim) runStep() error {
@@ -245,6 +256,9 @@ func (s *Sim) injectFaults() {
 	}
 	if s.rng.Float64() < p.pTransfer {
 		s.transfer()
+	}
+	if s.opts.Churn && s.rng.Float64() < p.pChurn {
+		s.churn()
 	}
 }
 

@@ -3,9 +3,12 @@ package rafttest
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/tickraft/raft"
+	"github.com/tickraft/raft/quorum"
 	pb "github.com/tickraft/raft/raftpb"
 )
 
@@ -52,6 +55,9 @@ type nodeCheck struct {
 	// Leader completeness still to verify for the term lcTerm: the entries
 	// committed before it led, from lcNext up to lcUpTo.
 	lcTerm, lcNext, lcUpTo uint64
+	// voters is the node's configuration at the end of the last step
+	// (kept under churn only).
+	voters quorum.JointConfig
 }
 
 func newChecker(s *Sim) *checker {
@@ -183,6 +189,9 @@ func (c *checker) afterStep() string {
 		c.checkLeader(n, bs)
 		c.checkCommit(n, bs)
 		c.checkCompleteness(n, bs)
+		if c.s.opts.Churn && bs.RaftState == raft.StateLeader {
+			c.per[n.id].voters = n.rn.Status().Config.Voters
+		}
 	}
 	return c.failure
 }
@@ -215,44 +224,87 @@ func (c *checker) checkCommit(n *simNode, bs raft.BasicStatus) {
 	}
 	pc.commit = bs.Commit
 	c.s.Stats.MaxCommit = max(c.s.Stats.MaxCommit, int(bs.Commit))
-	c.checkDurableQuorum(n, bs.Commit)
+	c.checkDurableQuorum(n, bs)
 }
 
-// checkDurableQuorum checks that a quorum of voters hold the entry at index
-// durably: an entry a node reports committed must survive any crashes. The
-// leader's own copy need not be among them. The term that quorum holds is
-// the committed one.
-func (c *checker) checkDurableQuorum(n *simNode, index uint64) {
+// checkDurableQuorum checks that a quorum of voters hold the entry at the
+// commit index durably: an entry a node reports committed must survive any
+// crashes. The leader's own copy need not be among them. With a static
+// membership the term that quorum holds is the committed one. Under churn
+// only the leader is checked, against its configuration before or after
+// this step (a conf change applied this step may have come after the
+// commit); a follower may lag behind the configuration that committed.
+func (c *checker) checkDurableQuorum(n *simNode, bs raft.BasicStatus) {
+	index := bs.Commit
+	if !c.s.opts.Churn {
+		all := make([]uint64, len(c.s.nodes))
+		for i := range all {
+			all[i] = uint64(i + 1)
+		}
+		term, ok, desc := c.durableQuorum(index, all)
+		switch {
+		case !ok:
+			c.fail(fmt.Sprintf("durable before acknowledged: node %d reports commit %d but no quorum holds that entry durably [%s]",
+				n.id, index, desc))
+		case term != 0:
+			c.checkCommitted(index, term, fmt.Sprintf("the durable quorum when node %d reported commit %d", n.id, index))
+		}
+		return
+	}
+	if bs.RaftState != raft.StateLeader {
+		return
+	}
+	now := n.rn.Status().Config.Voters
+	var descs []string
+	for _, cfg := range []quorum.JointConfig{c.per[n.id].voters, now} {
+		ok := len(cfg[0])+len(cfg[1]) > 0
+		for _, half := range cfg {
+			if len(half) == 0 {
+				continue
+			}
+			_, got, desc := c.durableQuorum(index, slices.Sorted(maps.Keys(half)))
+			ok = ok && got
+			descs = append(descs, desc)
+		}
+		if ok {
+			return
+		}
+	}
+	c.fail(fmt.Sprintf("durable before acknowledged: leader %d reports commit %d but no quorum of its configuration holds that entry durably [%s]",
+		n.id, index, strings.Join(descs, " | ")))
+}
+
+// durableQuorum reports whether a majority of voters hold the entry at index
+// durably, and the term of that entry when it can tell.
+func (c *checker) durableQuorum(index uint64, voters []uint64) (term uint64, ok bool, desc string) {
 	counts := map[uint64]int{}
 	compacted := 0
-	var desc []string
-	for _, m := range c.s.nodes {
-		t, err := m.dur.Term(index)
+	var descs []string
+	for _, id := range voters {
+		t, err := c.s.nodeByID(id).dur.Term(index)
 		switch {
 		case errors.Is(err, raft.ErrCompacted):
 			compacted++
-			desc = append(desc, fmt.Sprintf("%d:compacted", m.id))
+			descs = append(descs, fmt.Sprintf("%d:compacted", id))
 		case err != nil:
-			desc = append(desc, fmt.Sprintf("%d:missing", m.id))
+			descs = append(descs, fmt.Sprintf("%d:missing", id))
 		default:
 			counts[t]++
-			desc = append(desc, fmt.Sprintf("%d:term %d", m.id, t))
+			descs = append(descs, fmt.Sprintf("%d:term %d", id, t))
 		}
 	}
-	quorum := len(c.s.nodes)/2 + 1
+	quorum := len(voters)/2 + 1
 	var terms []uint64
 	for t, k := range counts {
 		if k+compacted >= quorum {
 			terms = append(terms, t)
 		}
 	}
-	switch {
-	case len(terms) == 0 && compacted < quorum:
-		c.fail(fmt.Sprintf("durable before acknowledged: node %d reports commit %d but no quorum holds that entry durably [%s]",
-			n.id, index, strings.Join(desc, " ")))
-	case len(terms) == 1 && counts[terms[0]] >= quorum:
-		c.checkCommitted(index, terms[0], fmt.Sprintf("the durable quorum when node %d reported commit %d", n.id, index))
+	ok = len(terms) > 0 || compacted >= quorum
+	if len(terms) == 1 && counts[terms[0]] >= quorum {
+		term = terms[0]
 	}
+	return term, ok, strings.Join(descs, " ")
 }
 
 // checkCompleteness checks, once the leader's writes have caught up with

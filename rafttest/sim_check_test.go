@@ -80,10 +80,10 @@ func TestCheckerFlagsViolations(t *testing.T) {
 			c.checkVote(n1, pb.HardState{Term: 4, Vote: 2})
 		}},
 		{"commit of an entry nobody holds durably", "durable before acknowledged", func(c *checker, n1, _ *simNode) {
-			c.checkDurableQuorum(n1, 2)
+			c.checkDurableQuorum(n1, raft.BasicStatus{HardState: pb.HardState{Commit: 2}})
 		}},
 		{"commit of the durable bootstrap entry", "", func(c *checker, n1, _ *simNode) {
-			c.checkDurableQuorum(n1, 1)
+			c.checkDurableQuorum(n1, raft.BasicStatus{HardState: pb.HardState{Commit: 1}})
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/tickraft/raft"
 	pb "github.com/tickraft/raft/raftpb"
@@ -22,6 +23,9 @@ type simNode struct {
 	dur     *raft.MemoryStorage
 	pending []simOp
 	applied uint64
+	// confs records the configuration after each applied conf change and
+	// installed snapshot, oldest first.
+	confs []indexedConf
 	// crashSoon makes the node crash at the start of the next step.
 	crashSoon bool
 	// incarnation counts restarts; it seeds the new RawNode's randomness.
@@ -73,6 +77,7 @@ func newSimNode(s *Sim, id uint64) *simNode {
 	mustOK(n.dur.ApplySnapshot(boot))
 	mustOK(n.dur.SetHardState(pb.HardState{Term: 1, Commit: 1}))
 	n.applied = 1
+	n.confs = []indexedConf{{index: 1, cs: boot.Metadata.ConfState}}
 	return n
 }
 
@@ -109,18 +114,20 @@ func (n *simNode) start() {
 	// The state machine survives a crash, but it restarts no further than
 	// the durable commit index and no earlier than the snapshot.
 	n.applied = max(snap.Metadata.Index, min(n.applied, hs.Commit))
+	n.confs = slices.DeleteFunc(n.confs, func(c indexedConf) bool { return c.index > n.applied })
 	n.incarnation++
 	cfg := &raft.Config{
 		ID:                 n.id,
 		ElectionTick:       simElectionTick,
 		HeartbeatTick:      simHeartbeatTick,
-		Storage:            n.vol,
+		Storage:            churnStorage{n.vol, n.confAt(n.applied)},
 		Applied:            n.applied,
 		MaxSizePerMsg:      1 << 10,
 		MaxInflightMsgs:    64,
 		AsyncStorageWrites: n.s.params.async,
 		PreVote:            n.s.params.preVote,
 		CheckQuorum:        n.s.params.checkQuorum,
+		StepDownOnRemoval:  true,
 		Logger:             &n.s.logger,
 		RandSeed:           n.s.opts.Seed*1000003 + n.id*1009 + n.incarnation,
 	}
@@ -202,6 +209,7 @@ func (n *simNode) persist(hs pb.HardState, ents []pb.Entry, snap *pb.Snapshot) {
 	if snap != nil && !raft.IsEmptySnap(*snap) {
 		n.write(simOp{kind: opSnap, snap: *snap})
 		n.applied = snap.Metadata.Index
+		n.confs = append(n.confs, indexedConf{index: snap.Metadata.Index, cs: snap.Metadata.ConfState})
 		n.s.Stats.Snapshots++
 	}
 	if len(ents) > 0 {
@@ -227,14 +235,10 @@ func (n *simNode) compact() {
 	// Mostly compact close to the top, so that lagging followers need
 	// snapshots.
 	index := top - uint64(n.s.rng.Int64N(int64(min(top-first, 8)+1)))
-	var voters []uint64
-	for i := 1; i <= n.s.params.nodes; i++ {
-		voters = append(voters, uint64(i))
-	}
 	n.s.trace.addf(n.s, "compact %d at %d", n.id, index)
 	n.s.Stats.Compactions++
 	op := simOp{kind: opCompact, index: index}
-	op.snap.Metadata.ConfState = pb.ConfState{Voters: voters}
+	op.snap.Metadata.ConfState = n.confAt(index)
 	n.write(op)
 }
 
@@ -247,6 +251,9 @@ func (n *simNode) apply(ents []pb.Entry) {
 	for _, e := range ents {
 		// Re-applying after a restart is allowed; the checker compares it.
 		n.s.check.applied(n, e, commit)
+		if e.Index > n.applied && n.s.opts.Bug != BugApplyUnstable {
+			n.applyConfChange(e)
+		}
 		n.applied = max(n.applied, e.Index)
 		if len(e.Data) > 0 && n.s.proposed[string(e.Data)] {
 			delete(n.s.proposed, string(e.Data))

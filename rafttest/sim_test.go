@@ -12,6 +12,7 @@ var (
 	simSeeds    = flag.Int("sim.seeds", 40, "number of simulator seeds to sweep, from 1")
 	simSteps    = flag.Int("sim.steps", 3000, "faulty steps per simulator seed")
 	simTraceLen = flag.Int("sim.trace", 60, "events shown before a simulator failure")
+	simChurn    = flag.Bool("sim.churn", false, "add membership changes to every seed, not only the even ones")
 )
 
 // TestSim sweeps seeds through the fault simulator; -sim.seed=N runs one.
@@ -26,7 +27,7 @@ func TestSim(t *testing.T) {
 	}
 	var total SimStats
 	for _, seed := range seeds {
-		sim := NewSim(SimOptions{Seed: seed, Steps: *simSteps, TraceLen: *simTraceLen})
+		sim := NewSim(SimOptions{Seed: seed, Steps: *simSteps, TraceLen: *simTraceLen, Churn: *simChurn || seed%2 == 0})
 		if err := sim.Run(); err != nil {
 			reportViolation(t, sim, err)
 			continue
@@ -37,13 +38,16 @@ func TestSim(t *testing.T) {
 		total.Snapshots += st.Snapshots
 		total.Applied += st.Applied
 		total.Proposed += st.Proposed
+		total.ConfChanges += st.ConfChanges
+		total.Reconfigured += st.Reconfigured
 		total.LivenessTicks = max(total.LivenessTicks, st.LivenessTicks)
 		if testing.Verbose() {
 			t.Logf("seed %d: %s\n  %+v", seed, sim.Params(), st)
 		}
 	}
-	t.Logf("%d seeds, %d steps: %d proposals, %d applied, %d crashes, %d snapshots installed; slowest recovery %d ticks",
-		len(seeds), total.Steps, total.Proposed, total.Applied, total.Crashes, total.Snapshots, total.LivenessTicks)
+	t.Logf("%d seeds, %d steps: %d proposals, %d applied, %d crashes, %d snapshots installed, %d conf changes (%d applications); slowest recovery %d ticks",
+		len(seeds), total.Steps, total.Proposed, total.Applied, total.Crashes, total.Snapshots,
+		total.ConfChanges, total.Reconfigured, total.LivenessTicks)
 }
 
 func reportViolation(t *testing.T, sim *Sim, err error) {
@@ -76,17 +80,23 @@ func TestDeterministicSimulation(t *testing.T) {
 // requires the checker to notice within a small seed budget.
 func TestSimulatorCatchesInjectedBugs(t *testing.T) {
 	for _, tc := range []struct {
-		bug  SimBug
-		want []string // a violation must name one of these invariants
+		bug   SimBug
+		churn bool
+		want  []string // a violation must name one of these invariants
 	}{
-		{BugLyingDisk, []string{"durable before acknowledged"}},
-		{BugForgetVote, []string{"election safety", "vote safety"}},
-		{BugApplyUnstable, []string{"apply:", "state machine safety"}},
-		{BugTruncateLog, []string{"leader completeness", "state machine safety", "committed entries"}},
+		{BugLyingDisk, false, []string{"durable before acknowledged"}},
+		{BugLyingDisk, true, []string{"durable before acknowledged"}},
+		{BugForgetVote, false, []string{"election safety", "vote safety"}},
+		{BugApplyUnstable, false, []string{"apply:", "state machine safety"}},
+		{BugTruncateLog, false, []string{"leader completeness", "state machine safety", "committed entries"}},
 	} {
-		t.Run(tc.bug.String(), func(t *testing.T) {
+		name := tc.bug.String()
+		if tc.churn {
+			name += "/churn"
+		}
+		t.Run(name, func(t *testing.T) {
 			for seed := uint64(1); seed <= 30; seed++ {
-				sim := NewSim(SimOptions{Seed: seed, Steps: 2000, Bug: tc.bug})
+				sim := NewSim(SimOptions{Seed: seed, Steps: 2000, Bug: tc.bug, Churn: tc.churn})
 				err := sim.Run()
 				var v *Violation
 				if !errors.As(err, &v) {
