@@ -76,7 +76,7 @@ func drawParams(r *rand.Rand) simParams {
 		pPartition:  f(0.01),
 		pHeal:       0.005 + f(0.03),
 		pCrash:      f(0.01),
-		pCompact:    f(0.02),
+		pCompact:    f(0.05),
 		pTransfer:   f(0.005),
 		pPropose:    0.05 + f(0.3),
 		pChurn:      f(0.01),
@@ -136,6 +136,8 @@ type SimStats struct {
 	// ConfChanges counts conf changes proposed and accepted, Reconfigured
 	// their applications summed over nodes.
 	ConfChanges, Reconfigured int
+	// LeadersChecked counts leaders whose completeness was verified.
+	LeadersChecked int
 }
 
 // Violation is an invariant the run broke, with the events leading to it.

@@ -334,4 +334,5 @@ func (c *checker) checkCompleteness(n *simNode, bs raft.BasicStatus) {
 		}
 	}
 	pc.lcTerm = 0
+	c.s.Stats.LeadersChecked++
 }

@@ -2,6 +2,7 @@ package rafttest
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/tickraft/raft"
 	pb "github.com/tickraft/raft/raftpb"
@@ -28,7 +29,7 @@ func (s *Sim) runLiveness() error {
 		if s.settled() {
 			s.Stats.LivenessTicks = int((s.step-start)/simTickEvery + 1)
 			s.Stats.ProposalsDropped += len(s.proposed)
-			return nil
+			return s.checkDropped()
 		}
 	}
 	return s.violation(fmt.Sprintf("liveness: the cluster did not settle within %d ticks after the faults stopped: %s",
@@ -75,4 +76,27 @@ func (s *Sim) describeNodes() string {
 			n.id, bs.RaftState, bs.Term, bs.Lead, bs.Commit, n.applied, last, n.idle())
 	}
 	return out + fmt.Sprintf("\n  %d messages in flight", len(s.net.flights))
+}
+
+// checkDropped confirms that the proposals never applied are in no log, so
+// that counting them as dropped is right.
+func (s *Sim) checkDropped() error {
+	for _, n := range s.nodes {
+		first, _ := n.vol.FirstIndex()
+		last, _ := n.vol.LastIndex()
+		if last < first {
+			continue
+		}
+		ents, err := n.vol.Entries(first, last+1, math.MaxUint64)
+		if err != nil {
+			return s.violation(fmt.Sprintf("liveness: reading node %d's log: %v", n.id, err))
+		}
+		for _, e := range ents {
+			if s.proposed[string(e.Data)] {
+				return s.violation(fmt.Sprintf("liveness: proposal %q is at %d/%d in node %d's log but was never applied",
+					e.Data, e.Index, e.Term, n.id))
+			}
+		}
+	}
+	return nil
 }

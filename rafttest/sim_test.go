@@ -39,15 +39,16 @@ func TestSim(t *testing.T) {
 		total.Applied += st.Applied
 		total.Proposed += st.Proposed
 		total.ConfChanges += st.ConfChanges
+		total.LeadersChecked += st.LeadersChecked
 		total.Reconfigured += st.Reconfigured
 		total.LivenessTicks = max(total.LivenessTicks, st.LivenessTicks)
 		if testing.Verbose() {
 			t.Logf("seed %d: %s\n  %+v", seed, sim.Params(), st)
 		}
 	}
-	t.Logf("%d seeds, %d steps: %d proposals, %d applied, %d crashes, %d snapshots installed, %d conf changes (%d applications); slowest recovery %d ticks",
+	t.Logf("%d seeds, %d steps: %d proposals, %d applied, %d crashes, %d snapshots installed, %d conf changes (%d applications), %d leaders checked complete; slowest recovery %d ticks",
 		len(seeds), total.Steps, total.Proposed, total.Applied, total.Crashes, total.Snapshots,
-		total.ConfChanges, total.Reconfigured, total.LivenessTicks)
+		total.ConfChanges, total.Reconfigured, total.LeadersChecked, total.LivenessTicks)
 }
 
 func reportViolation(t *testing.T, sim *Sim, err error) {
