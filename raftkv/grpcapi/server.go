@@ -1,0 +1,69 @@
+package grpcapi
+
+import (
+	"errors"
+
+	"github.com/tickraft/raft/raftkv/kv"
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+	"google.golang.org/grpc"
+)
+
+// Config configures a Server.
+type Config struct {
+	// Backend serves the requests. Required.
+	Backend Backend
+	// Errors map the backend's own errors to gRPC status errors; they are
+	// tried, in order, before the state machine's (package kv) errors.
+	Errors []ErrorStatus
+	// MaxRequestBytes is the largest request the backend accepts (default
+	// kv.DefaultLimits.MaxRequestBytes). gRPC refuses messages larger than
+	// this plus an allowance for framing, before decoding them.
+	MaxRequestBytes int
+}
+
+// grpcOverheadBytes is the room left above MaxRequestBytes for the gRPC
+// message's own framing, so that a request just at the limit reaches the
+// backend, which answers with etcd's "request is too large".
+const grpcOverheadBytes = 512 << 10
+
+// Server implements etcd's KV, Cluster, Maintenance, Watch, Lease and Auth
+// services on a Backend.
+type Server struct {
+	backend  Backend
+	errors   []ErrorStatus
+	maxBytes int
+}
+
+// New checks cfg and returns a Server.
+func New(cfg Config) (*Server, error) {
+	if cfg.Backend == nil {
+		return nil, errors.New("grpcapi: Config.Backend is nil")
+	}
+	if cfg.MaxRequestBytes < 0 {
+		return nil, errors.New("grpcapi: Config.MaxRequestBytes is negative")
+	}
+	maxBytes := cfg.MaxRequestBytes
+	if maxBytes == 0 {
+		maxBytes = kv.DefaultLimits.MaxRequestBytes
+	}
+	errs := make([]ErrorStatus, 0, len(cfg.Errors)+len(kvErrors))
+	errs = append(append(errs, cfg.Errors...), kvErrors...)
+	return &Server{backend: cfg.Backend, errors: errs, maxBytes: maxBytes}, nil
+}
+
+// ServerOptions are the grpc.Server options the services expect: the
+// receive limit that goes with MaxRequestBytes. Add TLS and interceptors
+// as needed.
+func (s *Server) ServerOptions() []grpc.ServerOption {
+	return []grpc.ServerOption{grpc.MaxRecvMsgSize(s.maxBytes + grpcOverheadBytes)}
+}
+
+// Register registers every service on g.
+func (s *Server) Register(g *grpc.Server) {
+	pb.RegisterKVServer(g, kvService{s})
+	pb.RegisterClusterServer(g, clusterService{s})
+	pb.RegisterMaintenanceServer(g, maintenanceService{s})
+	pb.RegisterWatchServer(g, watchService{})
+	pb.RegisterLeaseServer(g, leaseService{})
+	pb.RegisterAuthServer(g, authService{})
+}
