@@ -60,26 +60,28 @@ func reportViolation(t *testing.T, sim *Sim, err error) {
 	t.Errorf("seed %d (%s) broke an invariant; reproduce with:\n%s\n%v", v.Seed, sim.Params(), v.Repro(), v)
 }
 
-// TestDeterministicSimulation runs one seed twice and compares everything the
-// runs can show.
+// TestDeterministicSimulation runs seeds twice, with and without churn, and
+// compares everything the runs can show.
 func TestDeterministicSimulation(t *testing.T) {
-	run := func() (SimStats, string) {
-		sim := NewSim(SimOptions{Seed: 7, Steps: 1500, TraceLen: 200})
-		if err := sim.Run(); err != nil {
-			t.Fatal(err)
+	for _, churn := range []bool{false, true} {
+		run := func() (SimStats, string) {
+			sim := NewSim(SimOptions{Seed: 8, Steps: 1500, TraceLen: 200, Churn: churn})
+			if err := sim.Run(); err != nil {
+				t.Fatal(err)
+			}
+			return sim.Stats, sim.trace.String()
 		}
-		return sim.Stats, sim.trace.String()
-	}
-	st1, tr1 := run()
-	st2, tr2 := run()
-	if st1 != st2 || tr1 != tr2 {
-		t.Fatalf("seed 7 ran differently twice:\n%+v\n%+v\n--- trace 1\n%s--- trace 2\n%s", st1, st2, tr1, tr2)
+		st1, tr1 := run()
+		st2, tr2 := run()
+		if st1 != st2 || tr1 != tr2 {
+			t.Fatalf("seed 8 (churn %t) ran differently twice:\n%+v\n%+v\n--- trace 1\n%s--- trace 2\n%s", churn, st1, st2, tr1, tr2)
+		}
 	}
 }
 
-// TestSimulatorCatchesInjectedBugs breaks the simulator in known ways and
+// TestInjectedBugsAreCaught breaks the simulator in known ways and
 // requires the checker to notice within a small seed budget.
-func TestSimulatorCatchesInjectedBugs(t *testing.T) {
+func TestInjectedBugsAreCaught(t *testing.T) {
 	for _, tc := range []struct {
 		bug   SimBug
 		churn bool
