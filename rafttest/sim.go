@@ -27,10 +27,13 @@ const (
 	// BugTruncateLog restarts nodes without the durable entries past their
 	// durable commit index, though they may have acknowledged them.
 	BugTruncateLog
+	// BugStaleReads serves reads from the local state machine instead of
+	// confirming them with ReadIndex.
+	BugStaleReads
 )
 
 func (b SimBug) String() string {
-	return [...]string{"none", "lying-disk", "forget-vote", "apply-unstable", "truncate-log"}[b]
+	return [...]string{"none", "lying-disk", "forget-vote", "apply-unstable", "truncate-log", "stale-reads"}[b]
 }
 
 // SimOptions fixes one simulation run. Everything else (cluster size,
@@ -56,7 +59,7 @@ type simParams struct {
 	pDrop, pDelay, pReorder, pDup float64
 	pPartition, pHeal             float64
 	pCrash, pCompact, pTransfer   float64
-	pPropose, pChurn              float64
+	pPropose, pChurn, pRead       float64
 	// pReady and pDisk slow nodes and disks down: the chance per step that
 	// a node handles its Ready, or a storage thread does one piece of work.
 	pReady, pDisk float64
@@ -80,6 +83,7 @@ func drawParams(r *rand.Rand) simParams {
 		pTransfer:   f(0.005),
 		pPropose:    0.05 + f(0.3),
 		pChurn:      f(0.01),
+		pRead:       f(0.1),
 		pReady:      0.3 + f(0.7),
 		pDisk:       0.2 + f(0.8),
 	}
@@ -124,6 +128,8 @@ type Sim struct {
 	// Proposals by payload; payloads are unique.
 	nextProposal int
 	proposed     map[string]bool // accepted by Propose, not yet applied
+	nextRead     int
+	reads        map[string]pendingRead
 	// Figures for the report.
 	Stats SimStats
 }
@@ -138,6 +144,8 @@ type SimStats struct {
 	ConfChanges, Reconfigured int
 	// LeadersChecked counts leaders whose completeness was verified.
 	LeadersChecked int
+	// Reads counts reads confirmed by ReadIndex.
+	Reads int
 }
 
 // Violation is an invariant the run broke, with the events leading to it.
@@ -169,7 +177,7 @@ func NewSim(opts SimOptions) *Sim {
 		opts.TraceLen = 60
 	}
 	rng := rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))
-	s := &Sim{opts: opts, rng: rng, faulty: true, proposed: map[string]bool{}}
+	s := &Sim{opts: opts, rng: rng, faulty: true, proposed: map[string]bool{}, reads: map[string]pendingRead{}}
 	s.params = drawParams(rng)
 	s.logger = captureLogger{out: &strings.Builder{}, level: LevelNone}
 	s.trace = newSimTrace(opts.TraceLen)
@@ -258,6 +266,9 @@ func (s *Sim) injectFaults() {
 	}
 	if s.rng.Float64() < p.pTransfer {
 		s.transfer()
+	}
+	if s.rng.Float64() < p.pRead {
+		s.read(s.randomNode())
 	}
 	if s.opts.Churn && s.rng.Float64() < p.pChurn {
 		s.churn()

@@ -29,6 +29,8 @@ type checker struct {
 	maxCommitted uint64
 	// votes maps a node and term to the vote it wrote in that term.
 	votes map[[2]uint64]uint64
+	// maxApplied is the highest index any node has applied.
+	maxApplied uint64
 	// appliedAt maps an index to the entry applied there, by anyone.
 	appliedAt map[uint64]writtenEntry
 	per       []nodeCheck
@@ -167,6 +169,7 @@ func (c *checker) applied(n *simNode, e pb.Entry, commit uint64) {
 	if e.Index > commit {
 		c.fail(fmt.Sprintf("apply: node %d applied entry %d/%d beyond its commit index %d", n.id, e.Index, e.Term, commit))
 	}
+	c.maxApplied = max(c.maxApplied, e.Index)
 	w := writtenEntry{term: e.Term, data: fmt.Sprintf("%d:%q", e.Type, e.Data)}
 	old, ok := c.appliedAt[e.Index]
 	if !ok {

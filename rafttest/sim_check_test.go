@@ -85,6 +85,12 @@ func TestCheckerFlagsViolations(t *testing.T) {
 		{"commit of the durable bootstrap entry", "", func(c *checker, n1, _ *simNode) {
 			c.checkDurableQuorum(n1, raft.BasicStatus{HardState: pb.HardState{Commit: 1}})
 		}},
+		{"read below a completed write", "read linearizability", func(c *checker, n1, _ *simNode) {
+			c.readServed(n1, "r1", 6, 7)
+		}},
+		{"read at the last completed write", "", func(c *checker, n1, _ *simNode) {
+			c.readServed(n1, "r1", 7, 7)
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sim := NewSim(SimOptions{Seed: 1, Steps: 1})

@@ -293,6 +293,7 @@ func (n *simNode) workSync() error {
 	n.s.check.leaderTerm = bs.Term
 	n.persist(rd.HardState, rd.Entries, &rd.Snapshot)
 	n.s.check.leaderWrite = false
+	n.readStates(rd.ReadStates)
 	if n.s.opts.Bug == BugApplyUnstable {
 		n.apply(rd.Entries)
 	}
@@ -304,6 +305,7 @@ func (n *simNode) workAsync() error {
 	if n.rn.HasReady() && n.s.chanceAlways(n.s.params.pReady) {
 		bs := n.rn.BasicStatus()
 		rd := n.rn.Ready()
+		n.readStates(rd.ReadStates)
 		var net []pb.Message
 		for _, m := range rd.Messages {
 			switch m.To {

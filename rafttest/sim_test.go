@@ -40,15 +40,16 @@ func TestSim(t *testing.T) {
 		total.Proposed += st.Proposed
 		total.ConfChanges += st.ConfChanges
 		total.LeadersChecked += st.LeadersChecked
+		total.Reads += st.Reads
 		total.Reconfigured += st.Reconfigured
 		total.LivenessTicks = max(total.LivenessTicks, st.LivenessTicks)
 		if testing.Verbose() {
 			t.Logf("seed %d: %s\n  %+v", seed, sim.Params(), st)
 		}
 	}
-	t.Logf("%d seeds, %d steps: %d proposals, %d applied, %d crashes, %d snapshots installed, %d conf changes (%d applications), %d leaders checked complete; slowest recovery %d ticks",
+	t.Logf("%d seeds, %d steps: %d proposals, %d applied, %d crashes, %d snapshots installed, %d conf changes (%d applications), %d leaders checked complete, %d reads; slowest recovery %d ticks",
 		len(seeds), total.Steps, total.Proposed, total.Applied, total.Crashes, total.Snapshots,
-		total.ConfChanges, total.Reconfigured, total.LeadersChecked, total.LivenessTicks)
+		total.ConfChanges, total.Reconfigured, total.LeadersChecked, total.Reads, total.LivenessTicks)
 }
 
 func reportViolation(t *testing.T, sim *Sim, err error) {
@@ -92,6 +93,7 @@ func TestInjectedBugsAreCaught(t *testing.T) {
 		{BugForgetVote, false, []string{"election safety", "vote safety"}},
 		{BugApplyUnstable, false, []string{"apply:", "state machine safety"}},
 		{BugTruncateLog, false, []string{"leader completeness", "state machine safety", "committed entries"}},
+		{BugStaleReads, false, []string{"read linearizability"}},
 	} {
 		name := tc.bug.String()
 		if tc.churn {

@@ -1,0 +1,58 @@
+package rafttest
+
+import (
+	"fmt"
+
+	"github.com/tickraft/raft"
+)
+
+// Reads: a client asks a random node for a linearizable read with
+// ReadIndex. The index a ReadState returns must cover every write that
+// any node had applied, and so acknowledged to its client, before the
+// read was issued; otherwise the read could miss a completed write.
+
+// pendingRead is a read in flight: who serves it and the highest index
+// applied anywhere when it was issued.
+type pendingRead struct {
+	node    uint64
+	applied uint64
+}
+
+func (s *Sim) read(n *simNode) {
+	s.nextRead++
+	ctx := fmt.Sprintf("r%d", s.nextRead)
+	floor := s.check.maxApplied
+	if s.opts.Bug == BugStaleReads {
+		// Serve from the local state machine without asking anyone.
+		s.trace.addf(s, "read %s at %d served locally at %d", ctx, n.id, n.applied)
+		s.check.readServed(n, ctx, n.applied, floor)
+		return
+	}
+	s.reads[ctx] = pendingRead{node: n.id, applied: floor}
+	s.trace.addf(s, "read %s at %d (applied anywhere: %d)", ctx, n.id, floor)
+	n.rn.ReadIndex([]byte(ctx))
+}
+
+// readStates checks the reads a Ready confirms.
+func (n *simNode) readStates(rss []raft.ReadState) {
+	for _, rs := range rss {
+		ctx := string(rs.RequestCtx)
+		r, ok := n.s.reads[ctx]
+		if !ok || r.node != n.id {
+			n.s.check.fail(fmt.Sprintf("read: node %d confirmed read %q that it was never asked", n.id, ctx))
+			continue
+		}
+		n.s.trace.addf(n.s, "read %s at %d confirmed at index %d", ctx, n.id, rs.Index)
+		n.s.Stats.Reads++
+		n.s.check.readServed(n, ctx, rs.Index, r.applied)
+	}
+}
+
+// readServed checks a read served at index against the writes applied
+// before it was issued.
+func (c *checker) readServed(n *simNode, ctx string, index, floor uint64) {
+	if index < floor {
+		c.fail(fmt.Sprintf("read linearizability: read %s at node %d is served at index %d, but index %d was applied before it was issued",
+			ctx, n.id, index, floor))
+	}
+}
