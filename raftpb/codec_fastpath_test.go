@@ -8,10 +8,10 @@ import (
 	"testing"
 )
 
-// The fast paths (Message.Marshal of a varint-only message, decodeScalars)
-// must give exactly what the general code gives.
+// The fast paths (Message.Marshal of a small message, decodeScalars) must
+// give exactly what the general code gives.
 
-func TestMarshalScalarOnlyByHand(t *testing.T) {
+func TestMarshalSmallByHand(t *testing.T) {
 	got, _ := heartbeat().Marshal()
 	// Fields 1 to 6, 8, 10, 11 and 13, each a one-byte key and value.
 	want := unhex(t, "08 08 10 02 18 01 20 09 28 00 30 00 40 78 50 00 58 00 68 00")
@@ -21,15 +21,29 @@ func TestMarshalScalarOnlyByHand(t *testing.T) {
 	if cap(got) != len(got) {
 		t.Errorf("cap %d, len %d: want the exact size", cap(got), len(got))
 	}
+	withContext := heartbeat()
+	withContext.Context = []byte{0, 0, 0, 0, 0, 0, 0, 1}
+	got, _ = withContext.Marshal()
+	// Context, field 12, goes between fields 11 and 13.
+	want = unhex(t, "08 08 10 02 18 01 20 09 28 00 30 00 40 78 50 00 58 00 62 08 00 00 00 00 00 00 00 01 68 00")
+	if !bytes.Equal(got, want) {
+		t.Errorf("heartbeat with context encodes to % x, want % x", got, want)
+	}
 }
 
-func TestMarshalScalarOnlyMatchesGeneralPath(t *testing.T) {
+func TestMarshalSmallMatchesGeneralPath(t *testing.T) {
 	for _, m := range []*Message{
 		{},
 		{Type: MsgVoteResp, To: 127, From: 128, Term: 1 << 14, Reject: true, RejectHint: 1<<21 - 1},
 		{Type: -1, To: math.MaxUint64, From: math.MaxUint64, Term: math.MaxUint64, LogTerm: math.MaxUint64,
 			Index: math.MaxUint64, Commit: math.MaxUint64, Reject: true, RejectHint: math.MaxUint64, Vote: math.MaxUint64},
+		{Type: -1, To: math.MaxUint64, From: math.MaxUint64, Term: math.MaxUint64, LogTerm: math.MaxUint64,
+			Index: math.MaxUint64, Commit: math.MaxUint64, RejectHint: math.MaxUint64, Vote: math.MaxUint64,
+			Context: bytes.Repeat([]byte{7}, maxSmallContext)}, // the largest small message
 		{Entries: []Entry{}}, // empty, not nil: still nothing to encode but scalars
+		{Context: []byte{}},  // empty, not nil: encoded
+		{Term: 300, Context: bytes.Repeat([]byte{7}, maxSmallContext)},
+		{Term: 300, Context: bytes.Repeat([]byte{7}, maxSmallContext+1)}, // the general path
 	} {
 		got, _ := m.Marshal()
 		general := make([]byte, m.Size())
@@ -37,8 +51,8 @@ func TestMarshalScalarOnlyMatchesGeneralPath(t *testing.T) {
 		if !bytes.Equal(got, general) {
 			t.Errorf("%+v: Marshal % x, general encoder % x", m, got, general)
 		}
-		if len(got) > maxScalarMessageSize {
-			t.Errorf("%+v: %d bytes, above maxScalarMessageSize", m, len(got))
+		if m.small() && len(got) > maxSmallMessageSize {
+			t.Errorf("%+v: %d bytes, above maxSmallMessageSize", m, len(got))
 		}
 	}
 }

@@ -15,13 +15,14 @@ const maxResponseDepth = 32
 
 // Marshal returns the encoding of m in a buffer allocated at its exact size.
 func (m *Message) Marshal() ([]byte, error) {
-	if m.scalarOnly() {
-		// Most of raft's traffic (heartbeats, votes, acknowledgements) has
-		// only varint fields. Written forward into a stack buffer they need
-		// no Size and no varint lengths, which would cost as much as the
-		// writing itself; one small copy then fills the exact allocation.
-		var buf [maxScalarMessageSize]byte
-		n := m.encodeScalarsForward(&buf)
+	if m.small() {
+		// Most of raft's traffic (heartbeats, votes, acknowledgements) is
+		// varint fields and at most a short Context. Written forward into a
+		// stack buffer these need no Size and no varint lengths, which would
+		// cost as much as the writing itself; one small copy then fills the
+		// exact allocation.
+		var buf [maxSmallMessageSize]byte
+		n := m.encodeSmallForward(&buf)
 		b := make([]byte, n)
 		copy(b, buf[:n])
 		return b, nil
@@ -31,20 +32,24 @@ func (m *Message) Marshal() ([]byte, error) {
 	return b, nil
 }
 
-// maxScalarMessageSize bounds the encoding of a Message for which
-// scalarOnly holds: ten fields of one-byte key and a varint of at most ten
-// bytes.
-const maxScalarMessageSize = 10 * (1 + binary.MaxVarintLen64)
+// maxSmallContext is the longest Context that small accepts: room for the
+// 8-byte read sequence numbers heartbeats carry, and to spare.
+const maxSmallContext = 16
 
-// scalarOnly says whether m has nothing to encode but its varint fields.
-func (m *Message) scalarOnly() bool {
-	return len(m.Entries) == 0 && m.Snapshot == nil && m.Context == nil && len(m.Responses) == 0
+// maxSmallMessageSize bounds the encoding of a Message for which small
+// holds: ten varint fields of one-byte key and at most ten bytes, and a
+// Context with one-byte key and length.
+const maxSmallMessageSize = 10*(1+binary.MaxVarintLen64) + 2 + maxSmallContext
+
+// small says whether m has nothing to encode but its varint fields and a
+// Context of at most maxSmallContext bytes.
+func (m *Message) small() bool {
+	return len(m.Entries) == 0 && m.Snapshot == nil && len(m.Context) <= maxSmallContext && len(m.Responses) == 0
 }
 
-// encodeScalarsForward writes m, for which scalarOnly holds, to the start
-// of b and returns its length: the fields encode would write, in the same
-// order.
-func (m *Message) encodeScalarsForward(b *[maxScalarMessageSize]byte) int {
+// encodeSmallForward writes m, for which small holds, to the start of b and
+// returns its length: the fields encode would write, in the same order.
+func (m *Message) encodeSmallForward(b *[maxSmallMessageSize]byte) int {
 	i := appendUint64Field(b[:], 0, tagVarint(1), enumWire(int32(m.Type)))
 	i = appendUint64Field(b[:], i, tagVarint(2), m.To)
 	i = appendUint64Field(b[:], i, tagVarint(3), m.From)
@@ -54,6 +59,10 @@ func (m *Message) encodeScalarsForward(b *[maxScalarMessageSize]byte) int {
 	i = appendUint64Field(b[:], i, tagVarint(8), m.Commit)
 	i = appendUint64Field(b[:], i, tagVarint(10), uint64(boolWire(m.Reject)))
 	i = appendUint64Field(b[:], i, tagVarint(11), m.RejectHint)
+	if m.Context != nil {
+		b[i], b[i+1] = tagBytes(12), byte(len(m.Context)) // a one-byte length
+		i += 2 + copy(b[i+2:], m.Context)
+	}
 	return appendUint64Field(b[:], i, tagVarint(13), m.Vote)
 }
 
