@@ -76,7 +76,7 @@ func (m *Entry) UnmarshalAlias(b []byte) error {
 // which then aliases b, also when it fails part way.
 func (m *Entry) decode(b []byte) (aliased int, _ error) {
 	const msg = "Entry"
-	for i := 0; i < len(b); {
+	for i := m.decodeInOrder(b); i < len(b); {
 		if i = m.decodeScalars(b, i); i == len(b) {
 			break
 		}
@@ -109,6 +109,24 @@ func (m *Entry) decode(b []byte) (aliased int, _ error) {
 		}
 	}
 	return aliased, nil
+}
+
+// decodeInOrder is decode's fastest path, as Message.decodeInOrder.
+func (m *Entry) decodeInOrder(b []byte) int {
+	v, i, ok := inOrder(b, 0, tagVarint(1))
+	if !ok {
+		return i
+	}
+	m.Type = EntryType(v)
+	if v, i, ok = inOrder(b, i, tagVarint(2)); !ok {
+		return i
+	}
+	m.Term = v
+	if v, i, ok = inOrder(b, i, tagVarint(3)); !ok {
+		return i
+	}
+	m.Index = v
+	return i
 }
 
 // decodeScalars is decode's fast path, as Message.decodeScalars.

@@ -67,6 +67,11 @@ func TestDecodeScalarsHandsOver(t *testing.T) {
 		{"long value, long key, unknown field", "08 08 10 96 01 90 00 05 78 01 20 09", Message{Type: 8, To: 5, Term: 9}},
 		// 80 80 01 is 1<<14.
 		{"three-byte value then one-byte", "20 80 80 01 30 7f 50 01", Message{Term: 1 << 14, Index: 127, Reject: true}},
+		// decodeInOrder stops at the field 6 where it expects 5, and
+		// decodeScalars takes over; a repeated field 1 replaces the first.
+		{"gap in the order", "08 08 10 02 18 01 20 09 30 07 40 78 08 05", Message{Type: 5, To: 2, From: 1, Term: 9, Index: 7, Commit: 120}},
+		{"every varint field in order", "08 08 10 02 18 01 20 09 28 04 30 07 40 78 50 01 58 03 68 06",
+			Message{Type: 8, To: 2, From: 1, Term: 9, LogTerm: 4, Index: 7, Commit: 120, Reject: true, RejectHint: 3, Vote: 6}},
 		{"entry between scalars", "30 05 3a 04 10 02 18 03 40 04", Message{Index: 5, Entries: []Entry{{Term: 2, Index: 3}}, Commit: 4}},
 	} {
 		var m Message

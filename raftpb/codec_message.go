@@ -175,7 +175,7 @@ func (m *Message) decode(b []byte, depth int) (aliased int, _ error) {
 	const msg = "Message"
 	// Entries and Responses are sized once per call, when first seen.
 	var countedEntries, countedResponses bool
-	for i := 0; i < len(b); {
+	for i := m.decodeInOrder(b); i < len(b); {
 		if i = m.decodeScalars(b, i); i == len(b) {
 			break
 		}
@@ -259,6 +259,56 @@ func (m *Message) decode(b []byte, depth int) (aliased int, _ error) {
 		}
 	}
 	return aliased, nil
+}
+
+// decodeInOrder is the fastest path: it decodes the varint fields at the
+// start of b that have one-byte values and come in the order encoders
+// write them, as straight-line code with no jump table, and returns the
+// index of the first field it leaves. A heartbeat with small values is
+// nothing else; a MsgApp's header up to its entries is this.
+func (m *Message) decodeInOrder(b []byte) int {
+	v, i, ok := inOrder(b, 0, tagVarint(1))
+	if !ok {
+		return i
+	}
+	m.Type = MessageType(v)
+	if v, i, ok = inOrder(b, i, tagVarint(2)); !ok {
+		return i
+	}
+	m.To = v
+	if v, i, ok = inOrder(b, i, tagVarint(3)); !ok {
+		return i
+	}
+	m.From = v
+	if v, i, ok = inOrder(b, i, tagVarint(4)); !ok {
+		return i
+	}
+	m.Term = v
+	if v, i, ok = inOrder(b, i, tagVarint(5)); !ok {
+		return i
+	}
+	m.LogTerm = v
+	if v, i, ok = inOrder(b, i, tagVarint(6)); !ok {
+		return i
+	}
+	m.Index = v
+	if v, i, ok = inOrder(b, i, tagVarint(8)); !ok {
+		return i
+	}
+	m.Commit = v
+	if v, i, ok = inOrder(b, i, tagVarint(10)); !ok {
+		return i
+	}
+	m.Reject = v != 0
+	if v, i, ok = inOrder(b, i, tagVarint(11)); !ok {
+		return i
+	}
+	m.RejectHint = v
+	if v, i, ok = inOrder(b, i, tagVarint(13)); !ok {
+		return i
+	}
+	m.Vote = v
+	return i
 }
 
 // decodeScalars is decode's fast path (see codec.go): it decodes the run of
