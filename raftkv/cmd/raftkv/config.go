@@ -1,0 +1,195 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+)
+
+// config is the command line, checked.
+type config struct {
+	name        string
+	id          uint64
+	dataDir     string
+	clientAddr  string
+	peerAddr    string
+	metricsAddr string
+	// peers maps member ids to peer addresses, this member's included.
+	peers        map[uint64]string
+	clusterState string // "new" or "existing"
+	peerTLS      tlsFiles
+	logLevel     slog.Level
+}
+
+// tlsFiles secure peer traffic when all three are set.
+type tlsFiles struct{ cert, key, ca string }
+
+const usageHead = `raftkv runs one member of a raftkv cluster and serves etcd's v3 gRPC API.
+
+Example, the first of three members:
+
+  raftkv --id 1 --data-dir /var/lib/raftkv \
+    --initial-cluster 1=10.0.0.1:2380,2=10.0.0.2:2380,3=10.0.0.3:2380 \
+    --listen-client-addr 10.0.0.1:2379
+
+Flags:
+`
+
+// parseFlags parses and checks args (without the program name). Usage and
+// errors go to out.
+func parseFlags(args []string, out io.Writer) (config, error) {
+	fs := flag.NewFlagSet("raftkv", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprint(out, usageHead)
+		fs.PrintDefaults()
+	}
+	var c config
+	var id, cluster, level string
+	fs.StringVar(&c.name, "name", "", "human-readable member name for logs (default: the id)")
+	fs.StringVar(&id, "id", "", "member id, non-zero, decimal or 0x-prefixed hex (required)")
+	fs.StringVar(&c.dataDir, "data-dir", "", "directory for the log, snapshots and state (required)")
+	fs.StringVar(&c.clientAddr, "listen-client-addr", "127.0.0.1:2379", "host:port (or http://host:port) for etcd v3 gRPC clients")
+	fs.StringVar(&c.peerAddr, "listen-peer-addr", "", "host:port to listen on for peers (default: this member's address in --initial-cluster)")
+	fs.StringVar(&c.metricsAddr, "metrics-addr", "127.0.0.1:2381", "host:port serving /metrics; empty disables it")
+	fs.StringVar(&cluster, "initial-cluster", "", "members as id=host:port,... including this one (required)")
+	fs.StringVar(&c.clusterState, "initial-cluster-state", "new", `"new" to bootstrap the cluster, "existing" to join one (after MemberAdd)`)
+	fs.StringVar(&c.peerTLS.cert, "peer-cert-file", "", "peer TLS certificate (with --peer-key-file and --peer-trusted-ca-file)")
+	fs.StringVar(&c.peerTLS.key, "peer-key-file", "", "peer TLS key")
+	fs.StringVar(&c.peerTLS.ca, "peer-trusted-ca-file", "", "CA that signs every peer's certificate")
+	fs.StringVar(&level, "log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected argument %q: raftkv takes only flags", fs.Arg(0))
+	}
+	var err error
+	if c.id, err = parseID(id); err != nil {
+		return config{}, fmt.Errorf("--id: %w", err)
+	}
+	if c.peers, err = parseCluster(cluster); err != nil {
+		return config{}, fmt.Errorf("--initial-cluster: %w", err)
+	}
+	if err := c.logLevel.UnmarshalText([]byte(level)); err != nil {
+		return config{}, fmt.Errorf("--log-level: %q is not debug, info, warn or error", level)
+	}
+	if err := c.check(); err != nil {
+		return config{}, err
+	}
+	if c.name == "" {
+		c.name = strconv.FormatUint(c.id, 10)
+	}
+	if c.peerAddr == "" {
+		c.peerAddr = c.peers[c.id]
+	}
+	return c, nil
+}
+
+// check validates the fields that need no parsing; it does not fill any.
+func (c *config) check() error {
+	if c.dataDir == "" {
+		return errors.New("--data-dir is required")
+	}
+	if _, ok := c.peers[c.id]; !ok {
+		return fmt.Errorf("--initial-cluster has no entry for this member's id %d", c.id)
+	}
+	if c.clusterState != "new" && c.clusterState != "existing" {
+		return fmt.Errorf("--initial-cluster-state is %q, want new or existing", c.clusterState)
+	}
+	var err error
+	if c.clientAddr, err = hostPort(c.clientAddr); err != nil {
+		return fmt.Errorf("--listen-client-addr: %w", err)
+	}
+	if c.peerAddr != "" {
+		if c.peerAddr, err = hostPort(c.peerAddr); err != nil {
+			return fmt.Errorf("--listen-peer-addr: %w", err)
+		}
+	}
+	if c.metricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.metricsAddr); err != nil {
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+	}
+	t := c.peerTLS
+	if set := btoi(t.cert != "") + btoi(t.key != "") + btoi(t.ca != ""); set != 0 && set != 3 {
+		return errors.New("peer TLS needs all of --peer-cert-file, --peer-key-file and --peer-trusted-ca-file")
+	}
+	return nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func parseID(s string) (uint64, error) {
+	if s == "" {
+		return 0, errors.New("is required")
+	}
+	id, err := strconv.ParseUint(s, 0, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a number", s)
+	}
+	if id == 0 {
+		return 0, errors.New("must not be 0")
+	}
+	return id, nil
+}
+
+// parseCluster reads "id=host:port,id=host:port".
+func parseCluster(s string) (map[uint64]string, error) {
+	if s == "" {
+		return nil, errors.New("is required")
+	}
+	peers := map[uint64]string{}
+	addrs := map[string]uint64{}
+	for _, part := range strings.Split(s, ",") {
+		idStr, addr, ok := strings.Cut(part, "=")
+		if !ok {
+			return nil, fmt.Errorf("%q is not id=host:port", part)
+		}
+		id, err := parseID(idStr)
+		if err != nil {
+			return nil, fmt.Errorf("member %q: id %w", part, err)
+		}
+		if addr, err = hostPort(addr); err != nil {
+			return nil, fmt.Errorf("member %d: %w", id, err)
+		}
+		if strings.HasSuffix(addr, ":0") {
+			return nil, fmt.Errorf("member %d: address %s needs a fixed port, peers dial it", id, addr)
+		}
+		if _, dup := peers[id]; dup {
+			return nil, fmt.Errorf("member id %d appears twice", id)
+		}
+		if other, dup := addrs[addr]; dup {
+			return nil, fmt.Errorf("members %d and %d share the address %s", other, id, addr)
+		}
+		peers[id], addrs[addr] = addr, id
+	}
+	return peers, nil
+}
+
+// hostPort accepts host:port or http://host:port (etcd's URL form).
+func hostPort(s string) (string, error) {
+	if rest, ok := strings.CutPrefix(s, "http://"); ok {
+		s = rest
+	} else if strings.Contains(s, "://") {
+		return "", fmt.Errorf("%q: only http:// URLs or host:port are accepted (TLS has its own flags)", s)
+	}
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return "", fmt.Errorf("%q is not host:port: %w", s, err)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return "", fmt.Errorf("%q has no usable port", s)
+	}
+	return net.JoinHostPort(host, port), nil
+}

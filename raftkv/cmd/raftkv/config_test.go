@@ -1,0 +1,69 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func TestParseFlags(t *testing.T) {
+	c, err := parseFlags([]string{
+		"--id", "0x2", "--data-dir", "/d",
+		"--initial-cluster", "1=127.0.0.1:2380,2=http://127.0.0.1:2480,3=[::1]:2580",
+		"--listen-client-addr", "http://0.0.0.0:2379", "--log-level", "debug",
+	}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.id != 2 || c.name != "2" || c.dataDir != "/d" || c.clusterState != "new" || c.logLevel != slog.LevelDebug {
+		t.Fatalf("parsed %+v", c)
+	}
+	if c.peerAddr != "127.0.0.1:2480" || c.clientAddr != "0.0.0.0:2379" || c.metricsAddr != "127.0.0.1:2381" {
+		t.Fatalf("addresses: peer %s client %s metrics %s", c.peerAddr, c.clientAddr, c.metricsAddr)
+	}
+	want := map[uint64]string{1: "127.0.0.1:2380", 2: "127.0.0.1:2480", 3: "[::1]:2580"}
+	if len(c.peers) != len(want) {
+		t.Fatalf("peers %v, want %v", c.peers, want)
+	}
+	for id, a := range want {
+		if c.peers[id] != a {
+			t.Fatalf("peers %v, want %v", c.peers, want)
+		}
+	}
+}
+
+func TestParseFlagsErrors(t *testing.T) {
+	base := []string{"--id", "1", "--data-dir", "/d", "--initial-cluster", "1=127.0.0.1:2380"}
+	with := func(extra ...string) []string { return append(append([]string(nil), base...), extra...) }
+	tests := []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--data-dir", "/d", "--initial-cluster", "1=h:1"}, "--id: is required"},
+		{with("--id", "0"), "--id: must not be 0"},
+		{with("--id", "one"), `--id: "one" is not a number`},
+		{[]string{"--id", "1", "--initial-cluster", "1=h:1"}, "--data-dir is required"},
+		{[]string{"--id", "1", "--data-dir", "/d"}, "--initial-cluster: is required"},
+		{with("--initial-cluster", "2=127.0.0.1:2380"), "no entry for this member's id 1"},
+		{with("--initial-cluster", "1=127.0.0.1:2380,1=127.0.0.1:2381"), "id 1 appears twice"},
+		{with("--initial-cluster", "1=127.0.0.1:2380,2=127.0.0.1:2380"), "share the address"},
+		{with("--initial-cluster", "1:127.0.0.1:2380"), "is not id=host:port"},
+		{with("--initial-cluster", "1=127.0.0.1"), "is not host:port"},
+		{with("--initial-cluster", "1=127.0.0.1:0"), "needs a fixed port"},
+		{with("--initial-cluster", "1=https://127.0.0.1:2380"), "only http:// URLs"},
+		{with("--initial-cluster-state", "old"), `"old", want new or existing`},
+		{with("--listen-client-addr", "nowhere"), "--listen-client-addr"},
+		{with("--metrics-addr", "nowhere"), "--metrics-addr"},
+		{with("--log-level", "loud"), `--log-level: "loud"`},
+		{with("--peer-cert-file", "c.pem"), "peer TLS needs all"},
+		{with("extra"), `unexpected argument "extra"`},
+		{with("--no-such-flag"), "flag provided but not defined"},
+	}
+	for _, tc := range tests {
+		_, err := parseFlags(tc.args, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("%v: got %v, want an error containing %q", tc.args, err, tc.msg)
+		}
+	}
+}
