@@ -1,0 +1,161 @@
+package server
+
+import (
+	"errors"
+	"time"
+
+	"github.com/tickraft/raft"
+	"github.com/tickraft/raft/raftpb"
+)
+
+// maxBatch bounds how many queued proposals, reads or peer messages one
+// loop iteration takes before it hands the work to raft's next Ready.
+const maxBatch = 512
+
+// loopState is everything only the loop goroutine touches.
+type loopState struct {
+	confState raftpb.ConfState
+	applied   uint64 // last index the apply goroutine finished
+	// The snapshot policy's counters since the last marker request.
+	sinceSnapEntries, sinceSnapBytes uint64
+	reads                            readQueue
+	events                           []event
+	out                              []raftpb.Message
+	removed                          bool
+}
+
+// run is the node loop: the only goroutine that touches the RawNode.
+func (s *Server) run() {
+	defer close(s.loopDone)
+	ticker := time.NewTicker(s.cfg.TickInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ticker.C:
+			s.rn.Tick()
+			s.tickReads()
+		case p := <-s.propc:
+			s.propose(p)
+			for i := 0; i < maxBatch && len(s.propc) > 0; i++ {
+				s.propose(<-s.propc)
+			}
+		case r := <-s.readc:
+			s.loop.reads.add(r)
+			for i := 0; i < maxBatch && len(s.readc) > 0; i++ {
+				s.loop.reads.add(<-s.readc)
+			}
+		case m := <-s.recvc:
+			s.step(m)
+			for i := 0; i < maxBatch && len(s.recvc) > 0; i++ {
+				s.step(<-s.recvc)
+			}
+		case <-s.events.notify:
+			s.handleEvents()
+		case c := <-s.confc:
+			s.proposeConfChange(c)
+		case <-s.stopc:
+			return
+		case <-s.failc:
+			s.waitStop()
+			return
+		}
+		s.startReadBatch()
+		if s.rn.HasReady() {
+			s.handleReady(s.rn.Ready())
+		}
+		s.publishStatus()
+	}
+}
+
+// waitStop idles a failed member until Stop, refusing new work.
+func (s *Server) waitStop() {
+	for {
+		select {
+		case <-s.stopc:
+			return
+		case p := <-s.propc:
+			s.waiters.deliver(p.id, outcome{err: ErrStopped})
+		case r := <-s.readc:
+			r.finish(ErrStopped)
+		case c := <-s.confc:
+			s.waiters.deliver(c.id, outcome{err: ErrStopped})
+		case <-s.recvc:
+		case <-s.events.notify:
+		}
+	}
+}
+
+func (s *Server) step(m raftpb.Message) {
+	if err := s.rn.Step(m); err != nil && !errors.Is(err, raft.ErrStepPeerNotFound) {
+		s.cfg.Logger.Debug("raft refused a message", "type", m.Type.String(), "from", m.From, "err", err)
+	}
+}
+
+func (s *Server) handleEvents() {
+	s.loop.events = s.events.drain(s.loop.events)
+	for i := range s.loop.events {
+		ev := &s.loop.events[i]
+		switch {
+		case ev.step != nil:
+			for _, m := range ev.step {
+				s.step(m)
+			}
+		case ev.applied != nil:
+			s.finishApply(ev.applied)
+		case ev.unreachable != 0:
+			s.rn.ReportUnreachable(ev.unreachable)
+		case ev.snapTo != 0:
+			s.rn.ReportSnapshot(ev.snapTo, ev.snapStatus)
+		}
+		*ev = event{}
+	}
+}
+
+// handleReady routes a Ready's messages: storage work to the workers,
+// snapshots to their own streams, everything else to the transport.
+func (s *Server) handleReady(rd raft.Ready) {
+	for _, rs := range rd.ReadStates {
+		s.loop.reads.confirmed(rs, s.loop.applied)
+	}
+	out := s.loop.out[:0]
+	for _, m := range rd.Messages {
+		switch {
+		case m.To == raft.LocalAppendThread:
+			s.appendc <- appendJob{msg: m}
+		case m.To == raft.LocalApplyThread:
+			s.applyc <- m
+		case m.Type == raftpb.MsgSnap:
+			s.sendSnapshot(m)
+		default:
+			out = append(out, m)
+		}
+	}
+	if len(out) > 0 {
+		s.tr.Send(out)
+	}
+	clear(out)
+	s.loop.out = out[:0]
+}
+
+// finishApply runs once the state machine applied a batch: conf changes
+// reach raft and the transport, reads waiting for this index are released,
+// the snapshot policy runs, and raft hears that the batch is applied.
+func (s *Server) finishApply(d *applyDone) {
+	for _, e := range d.confChanges {
+		s.applyConfChange(e)
+	}
+	if d.last.Index > s.loop.applied {
+		s.loop.applied = d.last.Index
+	}
+	s.loop.reads.release(s.loop.applied)
+	s.loop.sinceSnapEntries += d.entries
+	s.loop.sinceSnapBytes += d.bytes
+	if s.loop.sinceSnapEntries >= s.cfg.SnapshotEntries || s.loop.sinceSnapBytes >= s.cfg.SnapshotBytes {
+		s.loop.sinceSnapEntries, s.loop.sinceSnapBytes = 0, 0
+		cs := s.loop.confState
+		s.appendc <- appendJob{mark: &markJob{index: s.loop.applied, cs: cs}}
+	}
+	for _, m := range d.responses {
+		s.step(m)
+	}
+}

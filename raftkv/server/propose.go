@@ -1,0 +1,151 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/tickraft/raft"
+	"github.com/tickraft/raft/raftkv/kv"
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+)
+
+// proposal is an encoded command on its way to the loop.
+type proposal struct {
+	id   uint64
+	data []byte
+}
+
+// propose hands one proposal to raft (in the loop).
+func (s *Server) propose(p proposal) {
+	if s.loop.removed {
+		s.waiters.deliver(p.id, outcome{err: ErrRemoved})
+		return
+	}
+	if err := s.rn.Propose(p.data); err != nil {
+		s.waiters.deliver(p.id, outcome{err: s.proposeError(err)})
+		return
+	}
+	s.waiters.markProposed(p.id)
+}
+
+// proposeError names why raft refused a proposal; none of these was
+// proposed, so the client may retry.
+func (s *Server) proposeError(err error) error {
+	if errors.Is(err, raft.ErrProposalDropped) {
+		if lead := s.rn.BasicStatus().Lead; lead == raft.None {
+			return &NotLeaderError{}
+		}
+		return fmt.Errorf("%w: %v", ErrProposalDropped, err)
+	}
+	return fmt.Errorf("%w: %v", ErrProposalDropped, err)
+}
+
+// withTimeout gives a context without a deadline the default one.
+func (s *Server) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, s.cfg.RequestTimeout)
+}
+
+// write proposes cmd and waits for its result. A follower's proposal is
+// forwarded to the leader by raft and answered when this member applies it.
+func (s *Server) write(ctx context.Context, cmd *kv.Command) (*pb.ResponseOp, error) {
+	cmd.RequestID = s.nextRequestID()
+	data, err := cmd.Encode()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.cfg.KV.Limits.Validate(cmd, len(data)); err != nil {
+		return nil, err
+	}
+	o, err := s.submit(ctx, cmd.RequestID, func(ctx context.Context) error {
+		return enqueue(s, ctx, s.propc, proposal{id: cmd.RequestID, data: data})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if o.result.Err != nil {
+		return nil, o.result.Err
+	}
+	return o.result.Response, nil
+}
+
+// submit registers a waiter for id, hands the request to the loop with
+// send and waits for the outcome.
+func (s *Server) submit(ctx context.Context, id uint64, send func(context.Context) error) (outcome, error) {
+	ctx, cancel := s.withTimeout(ctx)
+	defer cancel()
+	w := s.waiters.register(id)
+	if w == nil {
+		return outcome{}, ErrStopped
+	}
+	if err := send(ctx); err != nil {
+		s.waiters.forget(id)
+		return outcome{}, err
+	}
+	select {
+	case o := <-w.ch:
+		return o, o.err
+	case <-ctx.Done():
+		s.waiters.forget(id)
+		return outcome{}, fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())
+	}
+}
+
+// enqueue waits for room in a loop queue. The request is not proposed
+// yet, so a deadline here ends it cleanly.
+func enqueue[T any](s *Server, ctx context.Context, ch chan<- T, v T) error {
+	select {
+	case ch <- v:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %w (not proposed)", ErrTimeout, ctx.Err())
+	case <-s.stopc:
+		return ErrStopped
+	}
+}
+
+// Put stores a key through raft.
+func (s *Server) Put(ctx context.Context, r *pb.PutRequest) (*pb.PutResponse, error) {
+	op, err := s.write(ctx, &kv.Command{Put: r})
+	if err != nil {
+		return nil, err
+	}
+	resp := op.GetResponsePut()
+	s.fillHeader(&resp.Header)
+	return resp, nil
+}
+
+// DeleteRange deletes keys through raft.
+func (s *Server) DeleteRange(ctx context.Context, r *pb.DeleteRangeRequest) (*pb.DeleteRangeResponse, error) {
+	op, err := s.write(ctx, &kv.Command{DeleteRange: r})
+	if err != nil {
+		return nil, err
+	}
+	resp := op.GetResponseDeleteRange()
+	s.fillHeader(&resp.Header)
+	return resp, nil
+}
+
+// Txn runs a transaction through raft. A transaction without writes is
+// still ordered through the log, so it is linearizable.
+func (s *Server) Txn(ctx context.Context, r *pb.TxnRequest) (*pb.TxnResponse, error) {
+	op, err := s.write(ctx, &kv.Command{Txn: r})
+	if err != nil {
+		return nil, err
+	}
+	resp := op.GetResponseTxn()
+	s.fillHeader(&resp.Header)
+	return resp, nil
+}
+
+func (s *Server) fillHeader(h **pb.ResponseHeader) {
+	if *h == nil {
+		*h = &pb.ResponseHeader{}
+	}
+	(*h).ClusterId = s.cfg.ClusterID
+	(*h).MemberId = s.cfg.ID
+	(*h).RaftTerm = s.status.Load().Term
+}

@@ -1,0 +1,118 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/tickraft/raft"
+	"github.com/tickraft/raft/raftpb"
+)
+
+// appendJob is one unit of work for the append goroutine, in loop order:
+// a MsgStorageAppend, or a request to mark a snapshot and compact.
+type appendJob struct {
+	msg  raftpb.Message
+	mark *markJob
+}
+
+// markJob asks for a snapshot marker at index (the applied index when the
+// loop asked) with the configuration then in force.
+type markJob struct {
+	index uint64
+	cs    raftpb.ConfState
+}
+
+// appendLoop persists raft's writes in order. Each MsgStorageAppend is
+// one wal.Save (one fdatasync); only then are its responses released: the
+// acknowledgements to raft and the messages (votes, append responses)
+// that must not leave before the write is durable.
+func (s *Server) appendLoop() {
+	defer s.workers.Done()
+	failed := false
+	for job := range s.appendc {
+		if failed {
+			continue
+		}
+		var err error
+		if job.mark != nil {
+			err = s.markAndCompact(job.mark)
+		} else {
+			err = s.persist(job.msg)
+		}
+		if err != nil {
+			failed = true
+			s.fail(err)
+		}
+	}
+}
+
+func (s *Server) persist(m raftpb.Message) error {
+	hs := raftpb.HardState{Term: m.Term, Vote: m.Vote, Commit: m.Commit}
+	var meta *raftpb.SnapshotMetadata
+	if m.Snapshot != nil && !raft.IsEmptySnap(*m.Snapshot) {
+		meta = &m.Snapshot.Metadata
+	}
+	if err := s.wal.Save(hs, m.Entries, meta); err != nil {
+		return fmt.Errorf("server: writing the log: %w", err)
+	}
+	if meta != nil {
+		// The marker is durable; the data it stands for was stored when
+		// it arrived. If we crash before Restore, Open restores it.
+		if err := s.restoreSnapshot(*meta); err != nil {
+			return err
+		}
+	}
+	var local []raftpb.Message
+	var peers []raftpb.Message
+	for _, r := range m.Responses {
+		if r.To == s.cfg.ID {
+			local = append(local, r)
+		} else {
+			peers = append(peers, r)
+		}
+	}
+	if len(peers) > 0 {
+		s.tr.Send(peers)
+	}
+	if len(local) > 0 {
+		s.events.push(event{step: local})
+	}
+	return nil
+}
+
+// markAndCompact records a local snapshot marker at the applied index and
+// compacts the log, keeping CompactTail entries before the marker for
+// followers that lag a little. The marker can only go at an index that is
+// already in the log; an applied entry still being written is skipped
+// until next time.
+func (s *Server) markAndCompact(j *markJob) error {
+	st := s.wal.Storage()
+	last, err := st.LastIndex()
+	if err != nil {
+		return err
+	}
+	if j.index > last {
+		return nil
+	}
+	if _, err := s.wal.MarkSnapshot(j.index, &j.cs); err != nil {
+		if errors.Is(err, raft.ErrSnapOutOfDate) || errors.Is(err, raft.ErrCompacted) {
+			return nil
+		}
+		return fmt.Errorf("server: marking a snapshot at %d: %w", j.index, err)
+	}
+	if j.index <= s.cfg.CompactTail {
+		return nil
+	}
+	first, err := st.FirstIndex()
+	if err != nil {
+		return err
+	}
+	to := j.index - s.cfg.CompactTail
+	if to < first {
+		return nil
+	}
+	if err := s.wal.Compact(to); err != nil && !errors.Is(err, raft.ErrCompacted) {
+		return fmt.Errorf("server: compacting the log to %d: %w", to, err)
+	}
+	return nil
+}
