@@ -122,6 +122,7 @@ func init() {
 		"raft-state":                      (*InteractionEnv).handleRaftState,
 		"status":                          (*InteractionEnv).handleStatus,
 		"log-level":                       (*InteractionEnv).handleLogLevel,
+		"restart":                         (*InteractionEnv).handleRestart,
 		"set-randomized-election-timeout": (*InteractionEnv).handleSetRandomizedElectionTimeout,
 	}
 }
