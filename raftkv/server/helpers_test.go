@@ -19,6 +19,7 @@ type testCluster struct {
 	addrs   map[uint64]string
 	dirs    map[uint64]string
 	servers map[uint64]*Server
+	tune    func(*Config) // optional, applied to every member's config
 }
 
 func testConfig(id uint64, dir string, peers map[uint64]string) Config {
@@ -46,8 +47,10 @@ func freeAddrs(t *testing.T, n int) []string {
 	return out
 }
 
-func newTestCluster(t *testing.T, n int) *testCluster {
-	c := &testCluster{t: t, addrs: map[uint64]string{}, dirs: map[uint64]string{}, servers: map[uint64]*Server{}}
+func newTestCluster(t *testing.T, n int) *testCluster { return newTunedCluster(t, n, nil) }
+
+func newTunedCluster(t *testing.T, n int, tune func(*Config)) *testCluster {
+	c := &testCluster{t: t, addrs: map[uint64]string{}, dirs: map[uint64]string{}, servers: map[uint64]*Server{}, tune: tune}
 	for i, a := range freeAddrs(t, n) {
 		id := uint64(i + 1)
 		c.addrs[id] = a
@@ -64,6 +67,9 @@ func (c *testCluster) start(id uint64, join bool) {
 	c.t.Helper()
 	cfg := testConfig(id, c.dirs[id], c.addrs)
 	cfg.Join = join
+	if c.tune != nil {
+		c.tune(&cfg)
+	}
 	s, err := New(cfg)
 	if err != nil {
 		c.t.Fatalf("starting member %d: %v", id, err)

@@ -22,6 +22,7 @@ type loopState struct {
 	events                           []event
 	out                              []raftpb.Message
 	removed                          bool
+	heldConf                         []confRequest
 }
 
 // run is the node loop: the only goroutine that touches the RawNode.
@@ -34,6 +35,7 @@ func (s *Server) run() {
 		case <-ticker.C:
 			s.rn.Tick()
 			s.tickReads()
+			s.retryHeldConf()
 		case p := <-s.propc:
 			s.propose(p)
 			for i := 0; i < maxBatch && len(s.propc) > 0; i++ {
@@ -121,11 +123,15 @@ func (s *Server) handleReady(rd raft.Ready) {
 	for _, m := range rd.Messages {
 		switch {
 		case m.To == raft.LocalAppendThread:
+			if m.Snapshot != nil && !raft.IsEmptySnap(*m.Snapshot) {
+				// raft has switched to the snapshot's configuration.
+				s.loop.confState = m.Snapshot.Metadata.ConfState
+			}
 			s.appendc <- appendJob{msg: m}
 		case m.To == raft.LocalApplyThread:
 			s.applyc <- m
 		case m.Type == raftpb.MsgSnap:
-			s.sendSnapshot(m)
+			s.routeSnapshot(m)
 		default:
 			out = append(out, m)
 		}
@@ -158,4 +164,17 @@ func (s *Server) finishApply(d *applyDone) {
 	for _, m := range d.responses {
 		s.step(m)
 	}
+}
+
+// routeSnapshot sends a MsgSnap, unless its marker predates the
+// recipient's joining: the recipient would refuse a configuration without
+// itself, so a fresh marker is made at the applied index and raft, told
+// the snapshot failed, sends one again later from that marker.
+func (s *Server) routeSnapshot(m raftpb.Message) {
+	if m.Snapshot != nil && !isMember(m.Snapshot.Metadata.ConfState, m.To) {
+		s.rn.ReportSnapshot(m.To, raft.SnapshotFailure)
+		s.appendc <- appendJob{mark: &markJob{index: s.loop.applied, cs: s.loop.confState}}
+		return
+	}
+	s.sendSnapshot(m)
 }

@@ -101,7 +101,16 @@ type confRequest struct {
 	cc raftpb.ConfChangeV2
 }
 
+// proposeConfChange proposes c, or holds it while this leader still has
+// unapplied entries: raft would turn the change into an empty entry (one
+// change at a time), leaving the caller to time out.
 func (s *Server) proposeConfChange(c confRequest) {
+	if st := s.rn.Status(); st.RaftState == raft.StateLeader {
+		if last := st.Progress[s.cfg.ID].Match; st.Applied < last || st.Commit < last {
+			s.loop.heldConf = append(s.loop.heldConf, c)
+			return
+		}
+	}
 	if err := s.rn.ProposeConfChange(c.cc); err != nil {
 		s.waiters.deliver(c.id, outcome{err: s.proposeError(err)})
 		return
@@ -161,6 +170,17 @@ func (s *Server) applyMemberChange(addrs map[uint64]string, ch raftpb.ConfChange
 			s.loop.removed = true
 		} else {
 			s.tr.RemovePeer(id)
+		}
+	}
+}
+
+// retryHeldConf proposes held conf changes again, once per tick.
+func (s *Server) retryHeldConf() {
+	held := s.loop.heldConf
+	s.loop.heldConf = nil
+	for _, c := range held {
+		if s.waiters.waiting(c.id) {
+			s.proposeConfChange(c)
 		}
 	}
 }

@@ -3,7 +3,9 @@ package server
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/tickraft/raft/raftkv/kv"
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
@@ -45,4 +47,24 @@ func TestSingleMemberPutGetRestart(t *testing.T) {
 	if r := put(t, s, "c", "3"); r.Header.Revision != 5 {
 		t.Fatalf("put after restart at revision %d, want 5", r.Header.Revision)
 	}
+}
+
+// TestNoGoroutinesLeftAfterStop: a member's goroutines (loop, workers,
+// transport, snapshot streams) all end in Stop.
+func TestNoGoroutinesLeftAfterStop(t *testing.T) {
+	before := runtime.NumGoroutine()
+	c := newTestCluster(t, 3)
+	lead := c.waitLeader()
+	put(t, c.servers[lead], "a", "1")
+	get(t, c.servers[lead%3+1], "a", false)
+	c.stopAll()
+	var after int
+	for range 200 {
+		if after = runtime.NumGoroutine(); after <= before {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	buf := make([]byte, 1<<16)
+	t.Fatalf("%d goroutines before, %d after Stop:\n%s", before, after, buf[:runtime.Stack(buf, true)])
 }

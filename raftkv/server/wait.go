@@ -86,3 +86,9 @@ func (w *waiters) failAll() {
 		}
 	}
 }
+
+func (w *waiters) waiting(id uint64) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.m[id] != nil
+}
