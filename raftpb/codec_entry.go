@@ -72,8 +72,8 @@ func (m *Entry) UnmarshalAlias(b []byte) error {
 	return err
 }
 
-// decode merges b into m and reports whether it set a non-empty Data,
-// which then aliases b, also when it fails part way.
+// decode merges b into m and returns how many bytes of b the Data it set
+// aliases, also when it fails part way.
 func (m *Entry) decode(b []byte) (aliased int, _ error) {
 	const msg = "Entry"
 	for i := m.decodeInOrder(b); i < len(b); {

@@ -168,9 +168,9 @@ func (m *Message) UnmarshalAlias(b []byte) error {
 	return err
 }
 
-// decode merges b into m and reports whether it set a non-empty bytes
-// field, which then aliases b; it reports that also when it fails part
-// way, as Unmarshal copies what was decoded either way.
+// decode merges b into m and returns how many bytes of b the bytes fields
+// it set alias; it counts them also when it fails part way, as Unmarshal
+// copies what was decoded either way.
 func (m *Message) decode(b []byte, depth int) (aliased int, _ error) {
 	const msg = "Message"
 	// Entries and Responses are sized once per call, when first seen.

@@ -155,8 +155,8 @@ func (m *Snapshot) UnmarshalAlias(b []byte) error {
 	return err
 }
 
-// decode merges b into m and reports whether it set a non-empty Data,
-// which then aliases b, also when it fails part way.
+// decode merges b into m and returns how many bytes of b the Data it set
+// aliases, also when it fails part way.
 func (m *Snapshot) decode(b []byte) (aliased int, _ error) {
 	const msg = "Snapshot"
 	for i := 0; i < len(b); {
