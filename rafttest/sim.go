@@ -111,7 +111,15 @@ const (
 	simLivenessTicks = 30 * simElectionTick
 )
 
-// Sim is one seeded run of a cluster under faults. Same options, same run.
+// Sim is one seeded run of a cluster under faults. Same options, same run:
+// one math/rand/v2 source drives every choice.
+//
+// A step injects the faults the seed's rates pick (client proposals and
+// reads, partitions and heals, crash-restarts, compactions, leadership
+// transfers, membership changes), ticks every node every simTickEvery
+// steps, delivers the messages due, lets each node handle its Ready or run
+// its storage threads, and then checks every invariant (see checker). After
+// Steps steps the faults stop and the cluster must settle (runLiveness).
 type Sim struct {
 	opts   SimOptions
 	params simParams
