@@ -9,6 +9,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // config is the command line, checked.
@@ -24,6 +25,13 @@ type config struct {
 	clusterState string // "new" or "existing"
 	peerTLS      tlsFiles
 	logLevel     slog.Level
+	// Raft timing, as etcd names it: a tick per heartbeat, elections after
+	// electionTimeout without one.
+	heartbeat, electionTimeout time.Duration
+	// snapshotCount entries applied trigger a local snapshot;
+	// catchupEntries of log stay behind it for slow followers. Zero keeps
+	// the member's defaults.
+	snapshotCount, catchupEntries uint64
 }
 
 // tlsFiles secure peer traffic when all three are set.
@@ -36,6 +44,8 @@ Example, the first of three members:
   raftkv --id 1 --data-dir /var/lib/raftkv \
     --initial-cluster 1=10.0.0.1:2380,2=10.0.0.2:2380,3=10.0.0.3:2380 \
     --listen-client-addr 10.0.0.1:2379
+
+"raftkv ctl" is a small client: raftkv ctl -h.
 
 Flags:
 `
@@ -63,6 +73,10 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&c.peerTLS.key, "peer-key-file", "", "peer TLS key")
 	fs.StringVar(&c.peerTLS.ca, "peer-trusted-ca-file", "", "CA that signs every peer's certificate")
 	fs.StringVar(&level, "log-level", "info", "debug, info, warn or error")
+	fs.DurationVar(&c.heartbeat, "heartbeat-interval", 100*time.Millisecond, "raft heartbeat interval (one tick)")
+	fs.DurationVar(&c.electionTimeout, "election-timeout", time.Second, "time without a leader's heartbeat before an election; a multiple of --heartbeat-interval")
+	fs.Uint64Var(&c.snapshotCount, "snapshot-count", 0, "applied entries between local snapshots (0: 10000)")
+	fs.Uint64Var(&c.catchupEntries, "snapshot-catchup-entries", 0, "log entries kept behind a snapshot for slow followers (0: 5000)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -115,6 +129,12 @@ func (c *config) check() error {
 		if _, _, err := net.SplitHostPort(c.metricsAddr); err != nil {
 			return fmt.Errorf("--metrics-addr: %w", err)
 		}
+	}
+	if c.heartbeat <= 0 {
+		return errors.New("--heartbeat-interval must be positive")
+	}
+	if c.electionTimeout < 2*c.heartbeat || c.electionTimeout%c.heartbeat != 0 {
+		return fmt.Errorf("--election-timeout %v must be a multiple of --heartbeat-interval %v, at least two of them", c.electionTimeout, c.heartbeat)
 	}
 	t := c.peerTLS
 	if set := btoi(t.cert != "") + btoi(t.key != "") + btoi(t.ca != ""); set != 0 && set != 3 {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -21,6 +22,9 @@ func TestParseFlags(t *testing.T) {
 	}
 	if c.peerAddr != "127.0.0.1:2480" || c.clientAddr != "0.0.0.0:2379" || c.metricsAddr != "127.0.0.1:2381" {
 		t.Fatalf("addresses: peer %s client %s metrics %s", c.peerAddr, c.clientAddr, c.metricsAddr)
+	}
+	if c.heartbeat != 100*time.Millisecond || c.electionTimeout != time.Second || c.snapshotCount != 0 {
+		t.Fatalf("raft timing: heartbeat %v election %v snapshot count %d", c.heartbeat, c.electionTimeout, c.snapshotCount)
 	}
 	want := map[uint64]string{1: "127.0.0.1:2380", 2: "127.0.0.1:2480", 3: "[::1]:2580"}
 	if len(c.peers) != len(want) {
@@ -57,6 +61,9 @@ func TestParseFlagsErrors(t *testing.T) {
 		{with("--metrics-addr", "nowhere"), "--metrics-addr"},
 		{with("--log-level", "loud"), `--log-level: "loud"`},
 		{with("--peer-cert-file", "c.pem"), "peer TLS needs all"},
+		{with("--heartbeat-interval", "0s"), "--heartbeat-interval must be positive"},
+		{with("--heartbeat-interval", "30ms", "--election-timeout", "100ms"), "must be a multiple"},
+		{with("--heartbeat-interval", "50ms", "--election-timeout", "50ms"), "at least two"},
 		{with("extra"), `unexpected argument "extra"`},
 		{with("--no-such-flag"), "flag provided but not defined"},
 	}

@@ -162,11 +162,3 @@ func TestRunEndsWhenNodeStops(t *testing.T) {
 		t.Fatal("run did not end when the node stopped")
 	}
 }
-
-func TestRunWithoutNode(t *testing.T) {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	err := run(context.Background(), testConfig(), log, startNode, nil)
-	if !errors.Is(err, errNoNode) {
-		t.Fatalf("run with no node loop: %v, want %v", err, errNoNode)
-	}
-}
