@@ -61,3 +61,10 @@ proto-check: proto
 
 clean:
 	rm -rf $(BIN)
+
+## demo: run a 3-member raftkv cluster on 127.0.0.1 (data in ./demo-data),
+## kill its leader and restart it, then serve until Ctrl-C. DEMO_EXIT=1
+## runs the scripted part and exits.
+.PHONY: demo
+demo:
+	@bash scripts/demo.sh
