@@ -44,8 +44,21 @@ func TestWipedMemberRejoinsThroughSnapshot(t *testing.T) {
 		t.Fatalf("adding member 4: %v", err)
 	}
 	c.start(4, true)
-	c.waitLeader()                     // the newcomer learns the leader from its first message
-	put(t, c.servers[4], "after", "1") // forwarded by the newcomer
+	c.waitLeader() // the newcomer learns the leader from its first message
+	// The newcomer forwards the write to the leader. A forwarded proposal
+	// lost while the newcomer's connections come up ends in ErrTimeout
+	// (outcome unknown), and the client retries, as a real one would.
+	for attempt := 0; ; attempt++ {
+		pctx, pcancel := context.WithTimeout(ctx, time.Second)
+		_, err := c.servers[4].Put(pctx, &pb.PutRequest{Key: []byte("after"), Value: []byte("1")})
+		pcancel()
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, ErrTimeout) || attempt == 5 {
+			t.Fatalf("put on member 4: %v", err)
+		}
+	}
 	// The linearizable read on the newcomer needs its state at the
 	// leader's commit index, so it holds the snapshot's keys too.
 	if v := get(t, c.servers[4], "after", false); v != "1" {
