@@ -117,6 +117,7 @@ func init() {
 		"process-apply-thread":            (*InteractionEnv).handleProcessApplyThread,
 		"stabilize":                       (*InteractionEnv).handleStabilize,
 		"compact":                         (*InteractionEnv).handleCompact,
+		"create-snapshot":                 (*InteractionEnv).handleCreateSnapshot,
 		"send-snapshot":                   (*InteractionEnv).handleSendSnapshot,
 		"raft-log":                        (*InteractionEnv).handleRaftLog,
 		"raft-state":                      (*InteractionEnv).handleRaftState,

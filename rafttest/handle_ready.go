@@ -183,16 +183,25 @@ func (n *Node) apply(ents []pb.Entry) error {
 	return nil
 }
 
-// deliver-msgs [ID...] [drop=(ID,...)] [type=T | type=(T,...)]
+// deliver-msgs [ID...] [drop=(ID,...)] [type=T | type=(T,...)] [count=N]
 //
 // Delivers the queued messages addressed to the named nodes, oldest first,
 // and drops those addressed to the drop list. type restricts both to the
-// given message types. With neither IDs nor drop, it delivers to every node.
+// given message types, and count to the N oldest of them (for each node
+// delivered to; in all for the drop list). With neither IDs nor drop, it
+// delivers to every node.
 func (env *InteractionEnv) handleDeliverMsgs(t *testing.T, d datadriven.TestData) error {
 	a := parseArgs(d)
 	drop, err := a.uints("drop")
 	if err != nil {
 		return err
+	}
+	count, err := a.uint("count", 0)
+	if err != nil {
+		return err
+	}
+	if _, ok := a.values["count"]; ok && count == 0 {
+		return usagef("count=N wants N > 0")
 	}
 	a.used["type"] = true
 	var typ Match
@@ -210,7 +219,7 @@ func (env *InteractionEnv) handleDeliverMsgs(t *testing.T, d datadriven.TestData
 	if err := a.checkUsed(); err != nil {
 		return err
 	}
-	for _, m := range env.Net.Take(And(typ, To(drop...))) {
+	for _, m := range env.Net.Take(And(typ, To(drop...), first(count))) {
 		env.out.WriteString(indent("dropped: " + raft.DescribeMessage(m, entryFormatter)))
 	}
 	if len(a.ids) == 0 && len(drop) > 0 {
@@ -221,9 +230,23 @@ func (env *InteractionEnv) handleDeliverMsgs(t *testing.T, d datadriven.TestData
 		return err
 	}
 	for _, n := range nodes {
-		env.deliver(n, env.Net.Take(And(typ, To(n.Config.ID))))
+		env.deliver(n, env.Net.Take(And(typ, To(n.Config.ID), first(count))))
 	}
 	return nil
+}
+
+// first matches the first n messages it is asked about (every message if n
+// is 0). It must come last in an And, which stops at the first mismatch, so
+// that it counts only messages the other matches selected.
+func first(n uint64) Match {
+	if n == 0 {
+		return nil
+	}
+	var seen uint64
+	return func(pb.Message) bool {
+		seen++
+		return seen <= n
+	}
 }
 
 // deliver steps msgs into n, printing each and any error Step returns.
