@@ -331,16 +331,23 @@ func (n *simNode) workAsync() error {
 	return nil
 }
 
-// appendThread writes the next queued append, or, with nothing left to
-// write, syncs and acknowledges what it wrote.
+// appendThread writes some of the queued appends (all of them once the
+// faults stop) and then, usually, syncs and acknowledges everything it has
+// written. Like a real storage thread it batches: a node can receive more
+// messages per step than one write per step would keep up with.
 func (n *simNode) appendThread() {
-	if n.written < len(n.appendQ) {
-		w := n.appendQ[n.written]
-		n.written++
-		n.s.check.leaderWrite, n.s.check.leaderTerm = w.leader, w.term
-		hs := pb.HardState{Term: w.m.Term, Vote: w.m.Vote, Commit: w.m.Commit}
-		n.persist(hs, w.m.Entries, w.m.Snapshot)
-		n.s.check.leaderWrite = false
+	if queued := len(n.appendQ) - n.written; queued > 0 {
+		k := queued
+		if n.s.faulty {
+			k = 1 + n.s.rng.IntN(queued)
+		}
+		for _, w := range n.appendQ[n.written : n.written+k] {
+			n.s.check.leaderWrite, n.s.check.leaderTerm = w.leader, w.term
+			hs := pb.HardState{Term: w.m.Term, Vote: w.m.Vote, Commit: w.m.Commit}
+			n.persist(hs, w.m.Entries, w.m.Snapshot)
+			n.s.check.leaderWrite = false
+		}
+		n.written += k
 		if n.s.faulty && n.s.rng.IntN(2) == 0 {
 			return // sync later, batching more writes
 		}
@@ -356,14 +363,19 @@ func (n *simNode) appendThread() {
 	}
 }
 
+// applyThread applies some of the queued committed entries (all of them
+// once the faults stop).
 func (n *simNode) applyThread() {
-	if len(n.applyQ) == 0 {
-		return
+	k := len(n.applyQ)
+	if k > 0 && n.s.faulty {
+		k = 1 + n.s.rng.IntN(k)
 	}
-	m := n.applyQ[0]
-	n.applyQ = n.applyQ[1:]
-	n.apply(m.Entries)
-	n.respond(m)
+	work := n.applyQ[:k]
+	n.applyQ = n.applyQ[k:]
+	for _, m := range work {
+		n.apply(m.Entries)
+		n.respond(m)
+	}
 }
 
 // respond hands a storage message's responses to their targets: the node
