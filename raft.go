@@ -26,6 +26,10 @@ type raft struct {
 
 	raftLog *raftLog
 	trk     tracker.ProgressTracker
+	// peers holds trk.Progress's entries by ascending id, rebuilt whenever
+	// the configuration changes (switchToConfig, the one writer of
+	// trk.Progress). Broadcasts walk it instead of sorting the map's keys.
+	peers []peerProgress
 
 	state     StateType
 	lead      uint64
@@ -173,17 +177,17 @@ func (r *raft) reset(term uint64) {
 	r.abortLeaderTransfer()
 	r.trk.ResetVotes()
 	last := r.raftLog.lastIndex()
-	r.trk.Visit(func(id uint64, pr *tracker.Progress) {
-		*pr = tracker.Progress{
+	for _, p := range r.peers {
+		*p.pr = tracker.Progress{
 			Match:     0,
 			Next:      last + 1,
 			Inflights: tracker.NewInflights(r.trk.MaxInflight, r.trk.MaxInflightBytes),
-			IsLearner: pr.IsLearner,
+			IsLearner: p.pr.IsLearner,
 		}
-		if id == r.id {
-			pr.Match = r.raftLog.unstable.prev.index // what is durable
+		if p.id == r.id {
+			p.pr.Match = r.raftLog.unstable.prev.index // what is durable
 		}
-	})
+	}
 	r.pendingConfIndex = 0
 	r.uncommittedSize = 0
 	r.reads.reset()

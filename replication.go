@@ -77,11 +77,11 @@ func (r *raft) handleProposal(m pb.Message) error {
 // bcastAppend sends what each follower is due: new entries, or an empty
 // append carrying a newer commit index.
 func (r *raft) bcastAppend() {
-	r.trk.Visit(func(id uint64, pr *tracker.Progress) {
-		if id != r.id {
-			r.maybeSendAppend(id, pr)
+	for _, p := range r.peers {
+		if p.id != r.id {
+			r.maybeSendAppend(p.id, p.pr)
 		}
-	})
+	}
 }
 
 // shouldSendAppend reports whether an append is due to a follower. In
@@ -160,15 +160,15 @@ func (r *raft) maybeSendSnapshot(to uint64, pr *tracker.Progress, err error) boo
 // confirmation they carry the read sequence number.
 func (r *raft) bcastHeartbeat() {
 	ctx := r.reads.heartbeatContext()
-	r.trk.Visit(func(id uint64, pr *tracker.Progress) {
-		if id == r.id {
-			return
+	for _, p := range r.peers {
+		if p.id == r.id {
+			continue
 		}
 		// The follower may not have the entries up to our commit index;
 		// never tell it to commit past what it acknowledged.
-		commit := min(pr.Match, r.raftLog.committed)
-		r.send(pb.Message{To: id, Type: pb.MsgHeartbeat, Commit: commit, Context: ctx})
-	})
+		commit := min(p.pr.Match, r.raftLog.committed)
+		r.send(pb.Message{To: p.id, Type: pb.MsgHeartbeat, Commit: commit, Context: ctx})
+	}
 }
 
 // handleHeartbeatResponse lets a paused follower receive one more append,
