@@ -14,7 +14,7 @@ import (
 //	follower [1 1 1 2 2 2 3 3 3 3 3] rejects with hint 10, term 3
 //
 // the leader skips to its last entry of term <= 3 (index 3) at once.
-func (r *raft) handleAppendEntries(m pb.Message) {
+func (r *raft) handleAppendEntries(m *pb.Message) {
 	s := logSlice{term: m.Term, prev: entryID{term: m.LogTerm, index: m.Index}, entries: m.Entries}
 	if s.prev.index < r.raftLog.committed {
 		// Everything up to our commit index matches any leader's log.
@@ -39,7 +39,7 @@ func (r *raft) handleAppendEntries(m pb.Message) {
 // handleHeartbeat advances the commit index if the log was written by this
 // leader (then all of it is a prefix of the leader's log), and answers with
 // the heartbeat's context, which carries the leader's read sequence.
-func (r *raft) handleHeartbeat(m pb.Message) {
+func (r *raft) handleHeartbeat(m *pb.Message) {
 	if r.raftLog.accTerm() == m.Term {
 		r.raftLog.commitTo(min(m.Commit, r.raftLog.lastIndex()))
 	}
@@ -48,7 +48,7 @@ func (r *raft) handleHeartbeat(m pb.Message) {
 
 // handleSnapshot installs a leader's snapshot and acknowledges the log's new
 // end, or acknowledges the commit index if the snapshot is not needed.
-func (r *raft) handleSnapshot(m pb.Message) {
+func (r *raft) handleSnapshot(m *pb.Message) {
 	md := m.Snapshot.Metadata
 	if r.restore(*m.Snapshot) {
 		r.logger.Infof("%x [commit: %d] restored snapshot [index: %d, term: %d]", r.id, r.raftLog.committed, md.Index, md.Term)

@@ -10,7 +10,7 @@ import (
 // can change anything. Everything the handlers index with comes through
 // here; stale or out-of-order but well-formed messages are left to the
 // handlers, which drop them.
-func (r *raft) checkMessage(m pb.Message) error {
+func (r *raft) checkMessage(m *pb.Message) error {
 	if _, ok := pb.MessageType_name[int32(m.Type)]; !ok {
 		return fmt.Errorf("%w: unknown type %d from %x", errMalformed, int32(m.Type), m.From)
 	}

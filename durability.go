@@ -24,7 +24,7 @@ func (r *raft) storageAppendAck(mark logMark, snap *pb.Snapshot) pb.Message {
 }
 
 // handleStorageAppendResp records a durable write.
-func (r *raft) handleStorageAppendResp(m pb.Message) {
+func (r *raft) handleStorageAppendResp(m *pb.Message) {
 	mark := logMark{term: m.LogTerm, index: m.Index}
 	snap := r.raftLog.unstable.snapshot
 	r.raftLog.stableTo(mark)
@@ -50,7 +50,7 @@ func (r *raft) storageApplyAck(ents []pb.Entry) pb.Message {
 }
 
 // handleStorageApplyResp records applied entries.
-func (r *raft) handleStorageApplyResp(m pb.Message) {
+func (r *raft) handleStorageApplyResp(m *pb.Message) {
 	n := len(m.Entries)
 	if n == 0 {
 		return

@@ -179,7 +179,7 @@ func (r *raft) becomeLeader() {
 // whose log is at least as up to date, if this node has not voted for
 // another in the term and, for a real vote, knows no leader. A pre-vote for
 // a future term is granted on the log alone.
-func (r *raft) handleVoteRequest(m pb.Message) {
+func (r *raft) handleVoteRequest(m *pb.Message) {
 	canVote := r.vote == m.From ||
 		(r.vote == None && r.lead == None) ||
 		(m.Type == pb.MsgPreVote && m.Term > r.term)
@@ -200,7 +200,7 @@ func (r *raft) handleVoteRequest(m pb.Message) {
 }
 
 // handleVoteResponse counts a vote for the current campaign.
-func (r *raft) handleVoteResponse(m pb.Message) {
+func (r *raft) handleVoteResponse(m *pb.Message) {
 	want := pb.MsgVoteResp
 	if r.state == StatePreCandidate {
 		want = pb.MsgPreVoteResp

@@ -144,7 +144,7 @@ func (n *node) run() {
 		select {
 		case p := <-propc:
 			p.m.From = r.id
-			err := r.step(p.m)
+			err := r.stepMsg(&p.m)
 			if p.result != nil {
 				p.result <- err
 			}
@@ -184,7 +184,7 @@ func (n *node) stepFromRecv(m pb.Message) {
 	if IsResponseMsg(m.Type) && !IsLocalMsgTarget(m.From) && r.trk.Progress[m.From] == nil {
 		return
 	}
-	if err := r.step(m); err != nil {
+	if err := r.stepMsg(&m); err != nil {
 		r.logger.Debugf("%x dropped %s from %x: %v", r.id, m.Type, m.From, err)
 	}
 }

@@ -45,11 +45,11 @@ func (rn *RawNode) Tick() { rn.raft.tick() }
 func (rn *RawNode) TickQuiesced() { rn.raft.electionElapsed++ }
 
 // Campaign makes the node campaign to become leader.
-func (rn *RawNode) Campaign() error { return rn.raft.step(pb.Message{Type: pb.MsgHup}) }
+func (rn *RawNode) Campaign() error { return rn.raft.stepMsg(&pb.Message{Type: pb.MsgHup}) }
 
 // Propose proposes data to be appended to the log.
 func (rn *RawNode) Propose(data []byte) error {
-	return rn.raft.step(pb.Message{Type: pb.MsgProp, From: rn.raft.id, Entries: []pb.Entry{{Data: data}}})
+	return rn.raft.stepMsg(&pb.Message{Type: pb.MsgProp, From: rn.raft.id, Entries: []pb.Entry{{Data: data}}})
 }
 
 // ProposeConfChange proposes a configuration change. It takes effect when
@@ -59,7 +59,7 @@ func (rn *RawNode) ProposeConfChange(cc pb.ConfChangeI) error {
 	if err != nil {
 		return err
 	}
-	return rn.raft.step(pb.Message{Type: pb.MsgProp, Entries: []pb.Entry{{Type: typ, Data: data}}})
+	return rn.raft.stepMsg(&pb.Message{Type: pb.MsgProp, Entries: []pb.Entry{{Type: typ, Data: data}}})
 }
 
 // ApplyConfChange installs a committed configuration change; the
@@ -83,7 +83,7 @@ func (rn *RawNode) Step(m pb.Message) error {
 	if IsResponseMsg(m.Type) && !fromStorage && rn.raft.trk.Progress[m.From] == nil {
 		return ErrStepPeerNotFound
 	}
-	return rn.raft.step(m)
+	return rn.raft.stepMsg(&m)
 }
 
 // Ready returns the outstanding work and marks it handed out. Its contents
@@ -124,7 +124,7 @@ func (rn *RawNode) Advance(_ Ready) {
 	// stepsOnAdvance is internal, so its array is reused; stepping cannot
 	// add to it (only Ready does).
 	for i := range rn.stepsOnAdvance {
-		if err := rn.raft.step(rn.stepsOnAdvance[i]); err != nil {
+		if err := rn.raft.stepMsg(&rn.stepsOnAdvance[i]); err != nil {
 			rn.raft.logger.Panicf("raft: stepping a storage acknowledgement: %v", err)
 		}
 		rn.stepsOnAdvance[i] = pb.Message{} // drop references to entries
@@ -155,28 +155,30 @@ func (rn *RawNode) WithProgress(visitor func(id uint64, typ ProgressType, pr tra
 
 // ReportUnreachable reports that the last message to id could not be sent.
 func (rn *RawNode) ReportUnreachable(id uint64) {
-	_ = rn.raft.step(pb.Message{Type: pb.MsgUnreachable, From: id})
+	_ = rn.raft.stepMsg(&pb.Message{Type: pb.MsgUnreachable, From: id})
 }
 
 // ReportSnapshot reports how sending a snapshot to id went.
 func (rn *RawNode) ReportSnapshot(id uint64, status SnapshotStatus) {
-	_ = rn.raft.step(pb.Message{Type: pb.MsgSnapStatus, From: id, Reject: status == SnapshotFailure})
+	_ = rn.raft.stepMsg(&pb.Message{Type: pb.MsgSnapStatus, From: id, Reject: status == SnapshotFailure})
 }
 
 // TransferLeader asks the leader to hand leadership to transferee.
 func (rn *RawNode) TransferLeader(transferee uint64) {
-	_ = rn.raft.step(pb.Message{Type: pb.MsgTransferLeader, From: transferee})
+	_ = rn.raft.stepMsg(&pb.Message{Type: pb.MsgTransferLeader, From: transferee})
 }
 
 // ForgetLeader makes a follower forget its leader, so that it may vote at
 // once for another candidate. It is a no-op on other roles and with
 // lease-based reads.
-func (rn *RawNode) ForgetLeader() error { return rn.raft.step(pb.Message{Type: pb.MsgForgetLeader}) }
+func (rn *RawNode) ForgetLeader() error {
+	return rn.raft.stepMsg(&pb.Message{Type: pb.MsgForgetLeader})
+}
 
 // ReadIndex requests a read index; the answer arrives as a ReadState with
 // RequestCtx rctx in a later Ready.
 func (rn *RawNode) ReadIndex(rctx []byte) {
-	_ = rn.raft.step(pb.Message{Type: pb.MsgReadIndex, Entries: []pb.Entry{{Data: rctx}}})
+	_ = rn.raft.stepMsg(&pb.Message{Type: pb.MsgReadIndex, Entries: []pb.Entry{{Data: rctx}}})
 }
 
 var errBootstrapEmptyPeers = errors.New("must provide at least one peer to Bootstrap")

@@ -56,9 +56,9 @@ func (r *raft) committedInCurrentTerm() bool {
 
 // handleReadIndex registers a read on the leader, or holds it until the
 // leader has committed an entry of its term.
-func (r *raft) handleReadIndex(m pb.Message) {
+func (r *raft) handleReadIndex(m *pb.Message) {
 	if !r.committedInCurrentTerm() {
-		r.reads.waiting = append(r.reads.waiting, m)
+		r.reads.waiting = append(r.reads.waiting, *m)
 		return
 	}
 	if r.serveReadIndex(m) {
@@ -69,7 +69,7 @@ func (r *raft) handleReadIndex(m pb.Message) {
 // serveReadIndex answers a read at the commit index at once when no quorum
 // round is needed (a single voter, or lease-based reads), and otherwise
 // queues it; it reports whether it queued.
-func (r *raft) serveReadIndex(m pb.Message) bool {
+func (r *raft) serveReadIndex(m *pb.Message) bool {
 	index := r.raftLog.committed
 	if r.trk.IsSingleton() || r.cfg.ReadOnlyOption == ReadOnlyLeaseBased {
 		r.answerRead(m.From, m.Entries[0].Data, index)
@@ -87,7 +87,7 @@ func (r *raft) releaseWaitingReads() {
 	}
 	queued := false
 	for _, m := range r.reads.waiting {
-		queued = r.serveReadIndex(m) || queued
+		queued = r.serveReadIndex(&m) || queued
 	}
 	r.reads.waiting = nil
 	if queued {
@@ -97,7 +97,7 @@ func (r *raft) releaseWaitingReads() {
 
 // confirmReads records the sequence number a heartbeat response echoes and
 // answers every read that a quorum has now confirmed.
-func (r *raft) confirmReads(m pb.Message) {
+func (r *raft) confirmReads(m *pb.Message) {
 	q := &r.reads
 	if len(q.pending) == 0 || len(m.Context) != 8 {
 		return
@@ -145,15 +145,16 @@ func (r *raft) answerRead(from uint64, ctx []byte, index uint64) {
 }
 
 // forwardReadIndex passes a follower's read to the leader.
-func (r *raft) forwardReadIndex(m pb.Message) {
+func (r *raft) forwardReadIndex(m *pb.Message) {
 	if r.lead == None {
 		r.logger.Infof("%x no leader at term %d; dropping index reading msg", r.id, r.term)
 		return
 	}
-	m.To = r.lead
-	r.send(m)
+	fwd := *m
+	fwd.To = r.lead
+	r.send(fwd)
 }
 
-func (r *raft) handleReadIndexResp(m pb.Message) {
+func (r *raft) handleReadIndexResp(m *pb.Message) {
 	r.readStates = append(r.readStates, ReadState{Index: m.Index, RequestCtx: m.Entries[0].Data})
 }

@@ -44,7 +44,7 @@ func (r *raft) reduceUncommittedSize(size uint64) {
 }
 
 // handleProposal appends a proposal on the leader.
-func (r *raft) handleProposal(m pb.Message) error {
+func (r *raft) handleProposal(m *pb.Message) error {
 	if r.trk.Progress[r.id] == nil {
 		return ErrProposalDropped // removed from the configuration
 	}
@@ -174,7 +174,7 @@ func (r *raft) bcastHeartbeat() {
 // handleHeartbeatResponse lets a paused follower receive one more append,
 // moves a follower probing at the leader's last index to StateReplicate
 // (it is reachable and matches everything), and confirms reads.
-func (r *raft) handleHeartbeatResponse(m pb.Message, pr *tracker.Progress) {
+func (r *raft) handleHeartbeatResponse(m *pb.Message, pr *tracker.Progress) {
 	pr.MsgAppFlowPaused = false
 	if pr.State == tracker.StateProbe && pr.Match == r.raftLog.lastIndex() {
 		pr.BecomeReplicate()
@@ -204,7 +204,7 @@ func (r *raft) sendEmptyAppend(to uint64, pr *tracker.Progress) {
 }
 
 // handleAppendResponse processes a follower's acknowledgement or rejection.
-func (r *raft) handleAppendResponse(m pb.Message, pr *tracker.Progress) {
+func (r *raft) handleAppendResponse(m *pb.Message, pr *tracker.Progress) {
 	if m.Reject {
 		r.handleAppendRejection(m, pr)
 		return
@@ -240,7 +240,7 @@ func (r *raft) handleAppendResponse(m pb.Message, pr *tracker.Progress) {
 // follower says its log at RejectHint has term LogTerm, so the leader skips
 // to its own last entry at or below the hint with a term at most LogTerm,
 // crossing a whole diverging term in one round trip.
-func (r *raft) handleAppendRejection(m pb.Message, pr *tracker.Progress) {
+func (r *raft) handleAppendRejection(m *pb.Message, pr *tracker.Progress) {
 	next := m.RejectHint
 	if m.LogTerm > 0 {
 		next, _ = r.findConflictByTerm(m.RejectHint, m.LogTerm)
@@ -286,7 +286,7 @@ func (r *raft) maybeCommit() bool {
 // handleSnapStatus ends StateSnapshot when the application reports how
 // sending the snapshot went; the follower is then probed, from after the
 // snapshot if it arrived. Further appends wait for an answer.
-func (r *raft) handleSnapStatus(m pb.Message, pr *tracker.Progress) {
+func (r *raft) handleSnapStatus(m *pb.Message, pr *tracker.Progress) {
 	if pr.State != tracker.StateSnapshot {
 		return
 	}

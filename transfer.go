@@ -9,7 +9,7 @@ import (
 // refused meanwhile so that the transferee can catch up; once its log
 // matches ours it is told to campaign at once (MsgTimeoutNow). The transfer
 // is abandoned after an election timeout (tickHeartbeat).
-func (r *raft) handleTransferLeader(m pb.Message, pr *tracker.Progress) {
+func (r *raft) handleTransferLeader(m *pb.Message, pr *tracker.Progress) {
 	if pr.IsLearner {
 		r.logger.Debugf("%x is learner. Ignored transferring leadership", m.From)
 		return
@@ -50,17 +50,18 @@ func (r *raft) handleTimeoutNow(m pb.Message) {
 }
 
 // forwardToLeader passes a request on to the leader, if one is known.
-func (r *raft) forwardToLeader(m pb.Message) {
+func (r *raft) forwardToLeader(m *pb.Message) {
 	if r.lead == None {
 		r.logger.Infof("%x no leader at term %d; dropping %s", r.id, r.term, m.Type)
 		return
 	}
-	m.To = r.lead
-	r.send(m)
+	fwd := *m
+	fwd.To = r.lead
+	r.send(fwd)
 }
 
 // forwardProposal passes a follower's proposal to the leader.
-func (r *raft) forwardProposal(m pb.Message) error {
+func (r *raft) forwardProposal(m *pb.Message) error {
 	if r.lead == None {
 		r.logger.Infof("%x no leader at term %d; dropping proposal", r.id, r.term)
 		return ErrProposalDropped
@@ -69,8 +70,9 @@ func (r *raft) forwardProposal(m pb.Message) error {
 		r.logger.Infof("%x not forwarding to leader %x at term %d; dropping proposal", r.id, r.lead, r.term)
 		return ErrProposalDropped
 	}
-	m.To = r.lead
-	r.send(m)
+	fwd := *m
+	fwd.To = r.lead
+	r.send(fwd)
 	return nil
 }
 
