@@ -19,6 +19,8 @@ type RawNode struct {
 	// stepsOnAdvance are the storage acknowledgements of the last Ready,
 	// stepped by Advance in the synchronous mode.
 	stepsOnAdvance []pb.Message
+	// propEnt holds the entry of the proposal being stepped by Propose.
+	propEnt [1]pb.Entry
 }
 
 // NewRawNode returns a RawNode for config. A new group's nodes are then
@@ -49,7 +51,13 @@ func (rn *RawNode) Campaign() error { return rn.raft.stepMsg(&pb.Message{Type: p
 
 // Propose proposes data to be appended to the log.
 func (rn *RawNode) Propose(data []byte) error {
-	return rn.raft.stepMsg(&pb.Message{Type: pb.MsgProp, From: rn.raft.id, Entries: []pb.Entry{{Data: data}}})
+	// The entry lives in rn.propEnt rather than a new slice: stepping a
+	// proposal copies its entries into the log, and the one path that
+	// keeps the message (forwarding to the leader) copies them first.
+	rn.propEnt[0] = pb.Entry{Data: data}
+	err := rn.raft.stepMsg(&pb.Message{Type: pb.MsgProp, From: rn.raft.id, Entries: rn.propEnt[:1:1]})
+	rn.propEnt[0] = pb.Entry{} // do not keep data alive
+	return err
 }
 
 // ProposeConfChange proposes a configuration change. It takes effect when

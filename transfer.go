@@ -1,6 +1,8 @@
 package raft
 
 import (
+	"slices"
+
 	pb "github.com/tickraft/raft/raftpb"
 	"github.com/tickraft/raft/tracker"
 )
@@ -72,6 +74,9 @@ func (r *raft) forwardProposal(m *pb.Message) error {
 	}
 	fwd := *m
 	fwd.To = r.lead
+	// The message is kept until the next Ready, but its entries may be
+	// the caller's scratch space (RawNode.Propose): keep a copy.
+	fwd.Entries = slices.Clone(m.Entries)
 	r.send(fwd)
 	return nil
 }

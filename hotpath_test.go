@@ -1,0 +1,96 @@
+package raft
+
+import (
+	"testing"
+
+	pb "github.com/tickraft/raft/raftpb"
+)
+
+// A follower forwards proposals in the next Ready. Propose steps its entry
+// from scratch space, so each forwarded message must hold its own copy.
+func TestForwardedProposalsKeepTheirData(t *testing.T) {
+	tn := newTestNet(t, 3, nil)
+	tn.elect(1)
+	f := tn.nodes[2]
+	for _, d := range []string{"a", "b"} {
+		if err := f.Propose([]byte(d)); err != nil {
+			t.Fatalf("propose %q: %v", d, err)
+		}
+	}
+	rd := f.Ready()
+	var got []string
+	for _, m := range rd.Messages {
+		if m.Type != pb.MsgProp {
+			continue
+		}
+		if m.To != 1 || len(m.Entries) != 1 {
+			t.Fatalf("forwarded %s, want one entry to 1", DescribeMessage(m, nil))
+		}
+		got = append(got, string(m.Entries[0].Data))
+	}
+	if len(got) != 2 || got[0] != "a" || got[1] != "b" {
+		t.Fatalf("forwarded data %q, want [a b]", got)
+	}
+	if f.propEnt[0].Data != nil {
+		t.Fatalf("Propose keeps a reference to the last proposal's data")
+	}
+}
+
+// The broadcast order follows the peers slice, which must track the
+// configuration: after adding node 4 the leader replicates to it too.
+func TestPeersFollowConfiguration(t *testing.T) {
+	tn := newTestNet(t, 3, nil)
+	tn.elect(1)
+	r := tn.nodes[1].raft
+	want := []uint64{1, 2, 3}
+	if len(r.peers) != len(want) {
+		t.Fatalf("peers %v, want ids %v", r.peers, want)
+	}
+	for i, p := range r.peers {
+		if p.id != want[i] || p.pr != r.trk.Progress[p.id] {
+			t.Fatalf("peer %d is %d (%p), want %d (%p)", i, p.id, p.pr, want[i], r.trk.Progress[want[i]])
+		}
+	}
+	cs := r.applyConfChange(pb.ConfChange{Type: pb.ConfChangeAddNode, NodeID: 4}.AsV2())
+	if len(cs.Voters) != 4 || len(r.peers) != 4 || r.peers[3].id != 4 || r.peers[3].pr != r.trk.Progress[4] {
+		t.Fatalf("after adding 4: voters %v, peers %v", cs.Voters, r.peers)
+	}
+	r.msgs = nil
+	r.bcastHeartbeat()
+	var to []uint64
+	for _, m := range r.msgs {
+		to = append(to, m.To)
+	}
+	if len(to) != 3 || to[0] != 2 || to[1] != 3 || to[2] != 4 {
+		t.Fatalf("heartbeats to %v, want [2 3 4]", to)
+	}
+}
+
+// A single voter's proposal round allocates less than once per proposal:
+// Propose itself allocates nothing, the unstable log and MemoryStorage
+// grow in amortized steps.
+func TestSingleVoterRoundAllocations(t *testing.T) {
+	tn := newTestNet(t, 1, nil)
+	tn.elect(1)
+	rn, s := tn.nodes[1], tn.stores[1]
+	data := make([]byte, 64)
+	round := func() {
+		if err := rn.Propose(data); err != nil {
+			t.Fatal(err)
+		}
+		for rn.HasReady() {
+			rd := rn.Ready()
+			_ = s.Append(rd.Entries)
+			if !IsEmptyHardState(rd.HardState) {
+				_ = s.SetHardState(rd.HardState)
+			}
+			rn.Advance(rd)
+		}
+	}
+	for range 100 {
+		round()
+	}
+	if allocs := testing.AllocsPerRun(400, round); allocs > 0.9 {
+		t.Fatalf("%.2f allocations per single-voter proposal, want below 1", allocs)
+	}
+}
