@@ -1,6 +1,7 @@
 package raft
 
 import (
+	"errors"
 	"testing"
 
 	pb "github.com/tickraft/raft/raftpb"
@@ -92,5 +93,25 @@ func TestSingleVoterRoundAllocations(t *testing.T) {
 	}
 	if allocs := testing.AllocsPerRun(400, round); allocs > 0.9 {
 		t.Fatalf("%.2f allocations per single-voter proposal, want below 1", allocs)
+	}
+}
+
+// The table behind knownMessageType agrees with raftpb's names, in and
+// out of the table's range.
+func TestKnownMessageType(t *testing.T) {
+	for _, typ := range []pb.MessageType{-1, 24, 63, 64, 1 << 20} {
+		_, named := pb.MessageType_name[int32(typ)]
+		if knownMessageType(typ) != named {
+			t.Errorf("knownMessageType(%d) = %v, raftpb names it: %v", typ, !named, named)
+		}
+	}
+	for v := range pb.MessageType_name {
+		if !knownMessageType(pb.MessageType(v)) {
+			t.Errorf("knownMessageType(%d) = false for a named type", v)
+		}
+	}
+	rn := newTestNet(t, 1, nil).nodes[1]
+	if err := rn.Step(pb.Message{Type: 24, From: 2, Term: 1}); !errors.Is(err, errMalformed) {
+		t.Errorf("stepping type 24: %v, want a malformed-message error", err)
 	}
 }
