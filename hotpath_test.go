@@ -2,6 +2,7 @@ package raft
 
 import (
 	"errors"
+	"math/rand/v2"
 	"testing"
 
 	pb "github.com/tickraft/raft/raftpb"
@@ -113,5 +114,40 @@ func TestKnownMessageType(t *testing.T) {
 	rn := newTestNet(t, 1, nil).nodes[1]
 	if err := rn.Step(pb.Message{Type: 24, From: 2, Term: 1}); !errors.Is(err, errMalformed) {
 		t.Errorf("stepping type 24: %v, want a malformed-message error", err)
+	}
+}
+
+// committedIndex agrees with the tracker's quorum computation whatever the
+// acknowledged indexes, with a learner present, and after a removal.
+func TestCommittedIndexMatchesTracker(t *testing.T) {
+	tn := newTestNet(t, 5, nil)
+	tn.elect(1)
+	r := tn.nodes[1].raft
+	rng := rand.New(rand.NewPCG(1, 2))
+	check := func(stage string, voters int) {
+		t.Helper()
+		if len(r.voterPrs) != voters {
+			t.Fatalf("%s: %d voter progresses, want %d", stage, len(r.voterPrs), voters)
+		}
+		for range 200 {
+			for _, p := range r.peers {
+				p.pr.Match = rng.Uint64N(20)
+			}
+			if got, want := r.committedIndex(), r.trk.Committed(); got != want {
+				t.Fatalf("%s: committedIndex %d, tracker says %d", stage, got, want)
+			}
+		}
+	}
+	check("five voters", 5)
+	r.applyConfChange(pb.ConfChange{Type: pb.ConfChangeAddLearnerNode, NodeID: 6}.AsV2())
+	check("with a learner", 5)
+	r.applyConfChange(pb.ConfChange{Type: pb.ConfChangeRemoveNode, NodeID: 5}.AsV2())
+	check("after removing 5", 4)
+	// Hand-worked: Match 1..4 on voters 1-4, quorum of 3 has 2.
+	for i, p := range r.peers {
+		p.pr.Match = uint64(i + 1)
+	}
+	if got := r.committedIndex(); got != 2 {
+		t.Fatalf("committedIndex %d with matches 1 2 3 4 (and a learner at 5), want 2", got)
 	}
 }

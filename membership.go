@@ -1,10 +1,8 @@
 package raft
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/tickraft/raft/confchange"
 	pb "github.com/tickraft/raft/raftpb"
@@ -98,7 +96,7 @@ func (r *raft) restoreConfig(cs pb.ConfState, last uint64) (tracker.Config, trac
 func (r *raft) switchToConfig(cfg tracker.Config, prs tracker.ProgressMap) pb.ConfState {
 	r.trk.Config = cfg
 	r.trk.Progress = prs
-	r.peers = sortedPeers(r.peers[:0], prs)
+	r.indexPeers()
 	cs := r.trk.ConfState()
 	pr := prs[r.id]
 	r.isLearner = pr != nil && pr.IsLearner
@@ -170,19 +168,4 @@ func (r *raft) maybeAutoLeave() {
 	r.pendingConfIndex = r.raftLog.lastIndex()
 	r.logger.Infof("%x initiating automatic transition out of joint configuration %s", r.id, r.trk.Config)
 	r.bcastAppend()
-}
-
-// peerProgress is one entry of raft.peers.
-type peerProgress struct {
-	id uint64
-	pr *tracker.Progress
-}
-
-// sortedPeers appends prs's entries to buf in ascending id order.
-func sortedPeers(buf []peerProgress, prs tracker.ProgressMap) []peerProgress {
-	for id, pr := range prs {
-		buf = append(buf, peerProgress{id: id, pr: pr})
-	}
-	slices.SortFunc(buf, func(a, b peerProgress) int { return cmp.Compare(a.id, b.id) })
-	return buf
 }

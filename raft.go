@@ -27,9 +27,11 @@ type raft struct {
 	raftLog *raftLog
 	trk     tracker.ProgressTracker
 	// peers holds trk.Progress's entries by ascending id, rebuilt whenever
-	// the configuration changes (switchToConfig, the one writer of
-	// trk.Progress). Broadcasts walk it instead of sorting the map's keys.
+	// the configuration changes; see peers.go.
 	peers []peerProgress
+	// voterPrs holds the voters' progresses outside joint configurations
+	// (empty when joint), for committedIndex; see peers.go.
+	voterPrs []*tracker.Progress
 
 	state     StateType
 	lead      uint64

@@ -271,7 +271,7 @@ func (r *raft) findConflictByTerm(index, term uint64) (uint64, uint64) {
 // that entry is of the leader's term: entries of earlier terms commit only
 // indirectly (Raft §5.4.2, Figure 8).
 func (r *raft) maybeCommit() bool {
-	c := r.trk.Committed()
+	c := r.committedIndex()
 	if c <= r.raftLog.committed {
 		return false
 	}
