@@ -53,10 +53,10 @@ type logSlice struct {
 }
 
 // lastIndex returns the index of the last entry, or prev.index if empty.
-func (s logSlice) lastIndex() uint64 { return s.prev.index + uint64(len(s.entries)) }
+func (s *logSlice) lastIndex() uint64 { return s.prev.index + uint64(len(s.entries)) }
 
 // lastEntryID returns the id of the last entry, or prev if empty.
-func (s logSlice) lastEntryID() entryID {
+func (s *logSlice) lastEntryID() entryID {
 	if n := len(s.entries); n != 0 {
 		return pbEntryID(&s.entries[n-1])
 	}
@@ -64,7 +64,7 @@ func (s logSlice) lastEntryID() entryID {
 }
 
 // mark returns the log mark of the slice's end.
-func (s logSlice) mark() logMark { return logMark{term: s.term, index: s.lastIndex()} }
+func (s *logSlice) mark() logMark { return logMark{term: s.term, index: s.lastIndex()} }
 
 // valid checks the slice invariants. It is called where a slice is built
 // from data that is not trusted (a peer's message); inside, slices are

@@ -97,8 +97,8 @@ func (rn *RawNode) Step(m pb.Message) error {
 // Ready returns the outstanding work and marks it handed out. Its contents
 // stay valid after Advance.
 func (rn *RawNode) Ready() Ready {
-	w, err := rn.nextWork()
-	if err != nil {
+	var w storageWork
+	if err := rn.nextWork(&w); err != nil {
 		rn.raft.logger.Panicf("raft: storage must return committed entries: %v", err)
 	}
 	var rd Ready

@@ -25,24 +25,21 @@ func (w *storageWork) needsWrite() bool {
 // acknowledged with its mark.
 func (w *storageWork) writesLog() bool { return len(w.entries) > 0 || w.snapshot != nil }
 
-// nextWork gathers the pending work without marking it handed out.
-func (rn *RawNode) nextWork() (storageWork, error) {
+// nextWork gathers the pending work into the zero w without marking it
+// handed out. It fills w in place: the struct is large enough that
+// returning it by value showed in profiles.
+func (rn *RawNode) nextWork(w *storageWork) error {
 	r := rn.raft
-	w := storageWork{
-		entries:     r.raftLog.unstable.nextEntries(),
-		snapshot:    r.raftLog.unstable.nextSnapshot(),
-		mark:        r.raftLog.unstable.mark(),
-		afterAppend: r.msgsAfterAppend,
-	}
+	w.entries = r.raftLog.unstable.nextEntries()
+	w.snapshot = r.raftLog.unstable.nextSnapshot()
+	w.mark = r.raftLog.unstable.mark()
+	w.afterAppend = r.msgsAfterAppend
 	if hs := r.hardState(); hs != rn.prevHardSt {
 		w.hardState = hs
 	}
 	ents, err := r.raftLog.nextCommittedEnts(!rn.asyncStorageWrites)
-	if err != nil {
-		return w, err
-	}
 	w.committed = ents
-	return w, nil
+	return err
 }
 
 // hasWork reports whether Ready would return anything.
