@@ -157,10 +157,10 @@ func (r *raft) send(m pb.Message) {
 		r.msgsAfterAppend = append(r.msgsAfterAppend, m)
 	default:
 		if r.msgs == nil {
-			// Sized for a broadcast: one allocation per Ready, not one per
-			// growth step. The slice goes to the application in Ready, so
-			// it is not reused.
-			r.msgs = make([]pb.Message, 0, len(r.trk.Progress))
+			// Sized for a broadcast to every other peer: one allocation
+			// per Ready, not one per growth step. The slice goes to the
+			// application in Ready, so it is not reused.
+			r.msgs = make([]pb.Message, 0, max(len(r.peers)-1, 1))
 		}
 		r.msgs = append(r.msgs, m)
 	}
