@@ -226,8 +226,12 @@ func (ms *MemoryStorage) Compact(compactIndex uint64) error {
 	if ms.deadPrefix > len(ms.ents) {
 		// Copy the live entries out so the dead ones can be freed. The cost
 		// is less than the entries dropped since the last copy: amortized
-		// O(1) per compacted entry.
-		ms.ents = slices.Clone(ms.ents)
+		// O(1) per compacted entry. The new array keeps half the old one's
+		// room: a log compacted at a steady length refills it without
+		// growing step by step from empty, and one that stays short gives
+		// the room back over a few compactions.
+		room := max(2*len(ms.ents), (ms.deadPrefix+cap(ms.ents))/2)
+		ms.ents = append(make([]pb.Entry, 0, room), ms.ents...)
 		ms.deadPrefix = 0
 	}
 	return nil
