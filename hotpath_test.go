@@ -151,3 +151,16 @@ func TestCommittedIndexMatchesTracker(t *testing.T) {
 		t.Fatalf("committedIndex %d with matches 1 2 3 4 (and a learner at 5), want 2", got)
 	}
 }
+
+// With Propose stepping from scratch space, a leader round allocates only
+// the two Ready's Messages slices (plus amortized log growth).
+func TestLeaderRoundAllocationsWithoutProposalSlice(t *testing.T) {
+	rn, s := steadyLeader(t)
+	data := make([]byte, 64)
+	for range 100 {
+		leaderRound(rn, s, data)
+	}
+	if allocs := testing.AllocsPerRun(200, func() { leaderRound(rn, s, data) }); allocs > 2.1 {
+		t.Fatalf("%.2f allocations per leader round, want about 2", allocs)
+	}
+}
