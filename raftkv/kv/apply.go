@@ -108,6 +108,10 @@ func (a *applier) applyEntry(e *raftpb.Entry) (Result, bool, error) {
 		r.Err = err
 		return r, true, nil
 	}
+	if cmd.LeaseGrant != nil || cmd.LeaseRevoke != nil || cmd.LeaseCheckpoint != nil {
+		r.Lease, r.Err, err = a.executeLease(cmd, e.Index)
+		return r, true, err
+	}
 	if cmd.SessionID != 0 {
 		done, err := a.checkSession(cmd, &r)
 		if done || err != nil {

@@ -13,7 +13,8 @@ import (
 // Encoding (format 1):
 //
 //	byte 0      format version (1)
-//	byte 1      kind: 1 put, 2 delete-range, 3 txn
+//	byte 1      kind: 1 put, 2 delete-range, 3 txn, 4 lease grant,
+//	            5 lease revoke, 6 lease checkpoint
 //	uvarint     RequestID
 //	uvarint     SessionID
 //	uvarint     Seq
@@ -31,10 +32,13 @@ type Command struct {
 	// SessionID 0 means no deduplication.
 	SessionID uint64
 	Seq       uint64
-	// Exactly one of Put, DeleteRange and Txn is set.
-	Put         *etcdserverpb.PutRequest
-	DeleteRange *etcdserverpb.DeleteRangeRequest
-	Txn         *etcdserverpb.TxnRequest
+	// Exactly one of the requests is set.
+	Put             *etcdserverpb.PutRequest
+	DeleteRange     *etcdserverpb.DeleteRangeRequest
+	Txn             *etcdserverpb.TxnRequest
+	LeaseGrant      *etcdserverpb.LeaseGrantRequest
+	LeaseRevoke     *etcdserverpb.LeaseRevokeRequest
+	LeaseCheckpoint *etcdserverpb.LeaseCheckpointRequest
 }
 
 const commandFormat = 1
@@ -43,6 +47,9 @@ const (
 	kindPut         = 1
 	kindDeleteRange = 2
 	kindTxn         = 3
+	kindLeaseGrant  = 4
+	kindLeaseRevoke = 5
+	kindLeaseCkpt   = 6
 )
 
 // ErrBadCommand is returned (inside a Result) for entry data that does not
@@ -88,6 +95,10 @@ func (c *Command) request() (byte, marshaler, error) {
 	if c.Txn != nil {
 		set, kind, req = set+1, kindTxn, c.Txn
 	}
+	lk, lreq, ln := c.leaseRequest()
+	if ln > 0 {
+		set, kind, req = set+ln, lk, lreq
+	}
 	if set != 1 {
 		return 0, nil, fmt.Errorf("kv: command must carry exactly one request, has %d", set)
 	}
@@ -124,7 +135,7 @@ func DecodeCommand(data []byte) (*Command, error) {
 		c.Txn = &etcdserverpb.TxnRequest{}
 		err = c.Txn.Unmarshal(rest)
 	default:
-		return nil, fmt.Errorf("%w: unknown kind %d", ErrBadCommand, kind)
+		err = c.decodeLease(kind, rest)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadCommand, err)

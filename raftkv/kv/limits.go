@@ -79,6 +79,8 @@ func (l Limits) Validate(c *Command, encodedSize int) error {
 		return l.checkKey(c.DeleteRange.Key, c.DeleteRange.RangeEnd)
 	case c.Txn != nil:
 		return l.checkTxn(c.Txn)
+	case c.LeaseGrant != nil || c.LeaseRevoke != nil || c.LeaseCheckpoint != nil:
+		return checkLease(c)
 	}
 	return fmt.Errorf("%w: command carries no request", ErrBadCommand)
 }

@@ -50,8 +50,10 @@ type Result struct {
 	// RequestID is the command's RequestID.
 	RequestID uint64
 	// Response holds exactly one of ResponsePut, ResponseDeleteRange or
-	// ResponseTxn when Err is nil.
+	// ResponseTxn when Err is nil and the command was a KV request.
 	Response *etcdserverpb.ResponseOp
+	// Lease is the outcome of a lease command when Err is nil.
+	Lease *LeaseResult
 	// Err is the request's own failure (a limit exceeded, a missing key for
 	// IgnoreValue, an undecodable entry). It is part of the replicated
 	// outcome: every replica computes the same Err, and state is unchanged.

@@ -15,10 +15,12 @@ import (
 // (or replaced whole by Restore), so the meta values always describe the
 // data next to them.
 var (
-	bucketMeta     = []byte("meta")     // the keys below → 8-byte big-endian values
-	bucketKeys     = []byte("keys")     // key → mvccpb.KeyValue without its Key field
-	bucketHistory  = []byte("history")  // revision(8) ‖ sub(4) → mvccpb.Event
-	bucketSessions = []byte("sessions") // session id(8) → seq(8) ‖ ResponseOp
+	bucketMeta     = []byte("meta")       // the keys below → 8-byte big-endian values
+	bucketKeys     = []byte("keys")       // key → mvccpb.KeyValue without its Key field
+	bucketHistory  = []byte("history")    // revision(8) ‖ sub(4) → mvccpb.Event
+	bucketSessions = []byte("sessions")   // session id(8) → seq(8) ‖ ResponseOp
+	bucketLeases   = []byte("leases")     // lease id(8) → ttl(8) ‖ remaining ttl(8)
+	bucketLeaseKey = []byte("lease_keys") // lease id(8) ‖ key → empty: the keys attached
 
 	metaAppliedIndex = []byte("applied_index")
 	metaAppliedTerm  = []byte("applied_term")
@@ -28,7 +30,7 @@ var (
 
 const defaultMmapBytes = 1 << 30
 
-var allBuckets = [][]byte{bucketMeta, bucketKeys, bucketHistory, bucketSessions}
+var allBuckets = [][]byte{bucketMeta, bucketKeys, bucketHistory, bucketSessions, bucketLeases, bucketLeaseKey}
 
 // Options configure a KV.
 type Options struct {

@@ -13,6 +13,8 @@ import (
 type writer struct {
 	keys    *bbolt.Bucket
 	history *bbolt.Bucket
+	leases  *bbolt.Bucket // lease_keys: which keys each lease holds
+	tx      *bbolt.Tx
 	rev     int64
 	sub     uint32
 	changed bool
@@ -24,6 +26,8 @@ func (a *applier) execute(cmd *Command) (resp *etcdserverpb.ResponseOp, reqErr, 
 	w := &writer{
 		keys:    a.tx.Bucket(bucketKeys),
 		history: a.tx.Bucket(bucketHistory),
+		leases:  a.tx.Bucket(bucketLeaseKey),
+		tx:      a.tx,
 		rev:     a.st.revision + 1,
 	}
 	// Every check that can fail a request runs before the first write, so a
@@ -62,11 +66,10 @@ func (a *applier) execute(cmd *Command) (resp *etcdserverpb.ResponseOp, reqErr, 
 	return resp, nil, nil
 }
 
-// checkPut rejects a put that cannot run against the current state. Leases
-// are not implemented yet, so no lease exists.
+// checkPut rejects a put that cannot run against the current state.
 func (w *writer) checkPut(p *etcdserverpb.PutRequest) (reqErr, err error) {
-	if p.Lease != 0 {
-		return ErrLeaseNotFound, nil
+	if err := checkLeaseExists(w.tx, p.Lease); err != nil {
+		return err, nil
 	}
 	if p.IgnoreValue || p.IgnoreLease {
 		if w.keys.Get(p.Key) == nil {
@@ -87,6 +90,13 @@ func (w *writer) put(p *etcdserverpb.PutRequest) (*etcdserverpb.PutResponse, err
 		CreateRevision: w.rev,
 		ModRevision:    w.rev,
 		Version:        1,
+		Lease:          p.Lease,
+	}
+	if p.IgnoreLease {
+		kv.Lease = keyLease(prev)
+	}
+	if err := attach(w.leases, kv.Key, keyLease(prev), kv.Lease); err != nil {
+		return nil, err
 	}
 	if prev != nil {
 		kv.CreateRevision = prev.CreateRevision
@@ -122,6 +132,9 @@ func (w *writer) deleteRange(d *etcdserverpb.DeleteRangeRequest) (*etcdserverpb.
 	// changes under them.
 	for _, prev := range victims {
 		if err := w.keys.Delete(prev.Key); err != nil {
+			return nil, err
+		}
+		if err := attach(w.leases, prev.Key, prev.Lease, 0); err != nil {
 			return nil, err
 		}
 		tomb := &mvccpb.KeyValue{Key: prev.Key, ModRevision: w.rev}
