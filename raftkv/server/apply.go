@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/tickraft/raft/raftkv/kv"
 	"github.com/tickraft/raft/raftpb"
@@ -35,6 +36,9 @@ func (s *Server) apply(m raftpb.Message) error {
 		return fmt.Errorf("server: applying entries %d-%d: %w", m.Entries[0].Index, m.Entries[len(m.Entries)-1].Index, err)
 	}
 	for _, r := range results {
+		if r.Lease != nil {
+			s.lessor.applied(r.Lease, time.Now())
+		}
 		s.waiters.deliver(r.RequestID, outcome{result: r})
 	}
 	last := m.Entries[len(m.Entries)-1]

@@ -34,6 +34,7 @@ func (s *Server) run() {
 		select {
 		case <-ticker.C:
 			s.rn.Tick()
+			s.tickLeases()
 			s.tickReads()
 			s.retryHeldConf()
 		case p := <-s.propc:

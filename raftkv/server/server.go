@@ -29,6 +29,7 @@ type Server struct {
 
 	waiters *waiters
 	members *members
+	lessor  *lessor
 	reqBase uint64        // random, so request ids differ across members and restarts
 	reqSeq  atomic.Uint64 // added to reqBase
 
@@ -64,6 +65,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:      cfg,
 		waiters:  newWaiters(),
+		lessor:   newLessor(),
 		propc:    make(chan proposal, 1024),
 		readc:    make(chan *readWaiter, 1024),
 		confc:    make(chan confRequest),
@@ -81,6 +83,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.reqBase = binary.LittleEndian.Uint64(b[:])
 	if err := s.open(); err != nil {
+		s.closeStores()
+		return nil, err
+	}
+	if err := s.reloadLeases(); err != nil {
 		s.closeStores()
 		return nil, err
 	}
