@@ -10,7 +10,7 @@ BIN := $(CURDIR)/bin
 FUZZTIME ?= 10s
 BENCHTIME ?= 1s
 
-.PHONY: test check fmt vet staticcheck fuzz bench bench-compare proto proto-check tools clean
+.PHONY: test check fmt vet staticcheck fuzz sim bench bench-compare proto proto-check tools clean
 
 ## test: go vet, then the race-enabled tests of every module.
 test: vet
@@ -38,6 +38,13 @@ $(BIN)/.stamp: tools/go.mod tools/go.sum
 ## fuzz: run every fuzz target of every module for FUZZTIME each.
 fuzz:
 	@FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh $(MODULES)
+
+## sim: sweep the fault simulator over SIMSEEDS seeds of SIMSTEPS steps each.
+## A failing seed prints the one-line command that reproduces it.
+SIMSEEDS ?= 500
+SIMSTEPS ?= 3000
+sim:
+	go test -count=1 ./rafttest -run 'TestSim$$' -sim.seeds=$(SIMSEEDS) -sim.steps=$(SIMSTEPS) -v
 
 ## bench: run the benchmarks beside the code.
 bench:
