@@ -1,0 +1,145 @@
+package watch
+
+import (
+	"errors"
+
+	"github.com/tickraft/raft/raftkv/kv"
+	"go.etcd.io/etcd/api/v3/mvccpb"
+)
+
+// revGroup collects one revision's events as they stream from the source,
+// so that a revision is always handed out whole.
+type revGroup struct {
+	rev    int64
+	events []*mvccpb.Event
+	flush  func(rev int64, evs []*mvccpb.Event)
+}
+
+func (g *revGroup) add(ev *mvccpb.Event) {
+	if r := eventRev(ev); r != g.rev {
+		g.done()
+		g.rev = r
+	}
+	g.events = append(g.events, ev)
+}
+
+// eventRev is an event's revision; the history never stores an event
+// without its key-value, but a nil one must not panic.
+func eventRev(ev *mvccpb.Event) int64 {
+	if ev.Kv == nil {
+		return 0
+	}
+	return ev.Kv.ModRevision
+}
+
+func (g *revGroup) done() {
+	if len(g.events) > 0 {
+		g.flush(g.rev, g.events)
+	}
+	g.events = g.events[:0]
+}
+
+// publish hands the events of revisions after h.rev to the synced
+// watchers. If the source has already compacted them (the hub fell behind
+// the retention window), the synced watchers become replaying ones, and
+// catchUp gives each etcd's compacted response.
+func (h *Hub) publish() error {
+	target := h.src.Revision()
+	if target <= h.rev {
+		return nil
+	}
+	g := revGroup{flush: func(rev int64, evs []*mvccpb.Event) {
+		for w := range h.watchers {
+			if w.synced && rev >= w.next {
+				h.deliverLive(w, evs)
+			}
+		}
+	}}
+	from := h.rev + 1
+	h.rev = target // delivered responses report the revision being reached
+	err := h.src.Events(from, target, func(ev *mvccpb.Event) error {
+		g.add(ev)
+		return nil
+	})
+	if err == nil {
+		g.done()
+	}
+	for w := range h.watchers {
+		if !w.synced {
+			continue
+		}
+		switch {
+		case err != nil:
+			w.synced, w.next = false, max(w.next, from)
+			h.unsynced++
+		case w.next <= target:
+			w.next = target + 1
+		}
+	}
+	if errors.Is(err, kv.ErrCompacted) {
+		return nil
+	}
+	return err
+}
+
+// deliverLive queues a revision for a synced watcher, canceling the
+// watcher if its client has fallen too far behind.
+func (h *Hub) deliverLive(w *watcher, evs []*mvccpb.Event) {
+	if !w.stream.queueEvents(w, h.rev, evs, h.opts) {
+		h.remove(w)
+		w.stream.queueCanceled(w, h.rev, slowReason(h.opts.MaxPendingEvents))
+	}
+}
+
+// catchUp replays a watcher's missing revisions from the source, as many
+// whole revisions as its outbox has room for. Once it reaches h.rev the
+// watcher is synced and publish serves it from then on.
+func (h *Hub) catchUp(w *watcher) {
+	room := w.stream.room(w, h.opts)
+	if room <= 0 {
+		return
+	}
+	queued, next := 0, w.next
+	g := revGroup{flush: func(rev int64, evs []*mvccpb.Event) {
+		queued += w.stream.queueReplay(w, h.rev, evs, h.opts)
+		next = rev + 1
+	}}
+	full := false
+	err := h.src.Events(w.next, h.rev, func(ev *mvccpb.Event) error {
+		if eventRev(ev) != g.rev && queued+len(g.events) >= room {
+			full = true
+			return kv.ErrStopEvents
+		}
+		g.add(ev)
+		return nil
+	})
+	switch {
+	case errors.Is(err, kv.ErrCompacted):
+		h.remove(w)
+		w.stream.queueCompacted(w, h.rev, h.src.CompactedRevision()+1)
+		return
+	case err != nil:
+		h.lastErr = err
+		return
+	}
+	g.done()
+	if full {
+		w.next = next
+		return
+	}
+	w.next = h.rev + 1
+	w.synced = true
+	h.unsynced--
+}
+
+// remove forgets w; its stream keeps what is already queued.
+func (h *Hub) remove(w *watcher) {
+	if _, ok := h.watchers[w]; !ok {
+		return
+	}
+	delete(h.watchers, w)
+	if !w.synced {
+		h.unsynced--
+	}
+	w.stream.forget(w)
+}
