@@ -34,6 +34,8 @@ var kvErrors = []ErrorStatus{
 	{kv.ErrFutureRevision, rpctypes.ErrGRPCFutureRev},
 	{kv.ErrKeyNotFound, rpctypes.ErrGRPCKeyNotFound},
 	{kv.ErrLeaseNotFound, rpctypes.ErrGRPCLeaseNotFound},
+	{kv.ErrLeaseExists, rpctypes.ErrGRPCLeaseExist},
+	{kv.ErrLeaseTTLTooLarge, rpctypes.ErrGRPCLeaseTTLTooLarge},
 	{kv.ErrClosed, rpctypes.ErrGRPCStopped},
 	{context.Canceled, rpctypes.ErrGRPCCanceled},
 	{context.DeadlineExceeded, rpctypes.ErrGRPCDeadlineExceeded},

@@ -64,6 +64,6 @@ func (s *Server) Register(g *grpc.Server) {
 	pb.RegisterClusterServer(g, clusterService{s})
 	pb.RegisterMaintenanceServer(g, maintenanceService{s})
 	pb.RegisterWatchServer(g, watchService{})
-	pb.RegisterLeaseServer(g, leaseService{})
+	pb.RegisterLeaseServer(g, leaseService{s})
 	pb.RegisterAuthServer(g, authService{})
 }

@@ -15,32 +15,6 @@ var _ pb.WatchServer = watchService{}
 
 func (watchService) Watch(pb.Watch_WatchServer) error { return unsupported("watches yet") }
 
-// leaseService answers every lease call with Unimplemented until raftkv
-// serves leases. A put naming a lease fails with etcd's "lease not found".
-type leaseService struct{}
-
-var _ pb.LeaseServer = leaseService{}
-
-var errNoLeases = unsupported("leases yet")
-
-func (leaseService) LeaseGrant(context.Context, *pb.LeaseGrantRequest) (*pb.LeaseGrantResponse, error) {
-	return nil, errNoLeases
-}
-
-func (leaseService) LeaseRevoke(context.Context, *pb.LeaseRevokeRequest) (*pb.LeaseRevokeResponse, error) {
-	return nil, errNoLeases
-}
-
-func (leaseService) LeaseKeepAlive(pb.Lease_LeaseKeepAliveServer) error { return errNoLeases }
-
-func (leaseService) LeaseTimeToLive(context.Context, *pb.LeaseTimeToLiveRequest) (*pb.LeaseTimeToLiveResponse, error) {
-	return nil, errNoLeases
-}
-
-func (leaseService) LeaseLeases(context.Context, *pb.LeaseLeasesRequest) (*pb.LeaseLeasesResponse, error) {
-	return nil, errNoLeases
-}
-
 // authService reports authentication as disabled, which it always is:
 // raftkv has no users or roles.
 type authService struct{}

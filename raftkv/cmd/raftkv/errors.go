@@ -24,6 +24,7 @@ var errRemovedStatus = status.Error(codes.Unavailable, "etcdserver: this member 
 // of a timed-out write is unknown, and etcd says so with ErrGRPCTimeout.
 var serverErrors = []grpcapi.ErrorStatus{
 	{Err: server.ErrNotLeader, Status: rpctypes.ErrGRPCNoLeader},
+	{Err: server.ErrNotPrimary, Status: rpctypes.ErrGRPCNotLeader},
 	{Err: server.ErrProposalDropped, Status: rpctypes.ErrGRPCLeaderChanged},
 	{Err: server.ErrTimeout, Status: rpctypes.ErrGRPCTimeout},
 	{Err: server.ErrStopped, Status: rpctypes.ErrGRPCStopped},
