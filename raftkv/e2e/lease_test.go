@@ -1,0 +1,55 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestEtcdctlLeases grants, uses, keeps alive and revokes a lease with
+// etcd's command-line client. Keepalives go to the leader's endpoint:
+// followers do not forward them.
+func TestEtcdctlLeases(t *testing.T) {
+	etcdctl, err := exec.LookPath("etcdctl")
+	if err != nil {
+		t.Fatal("etcdctl is not on PATH: install it (Debian: apt-get install etcd-client) to run this test")
+	}
+	c := newCluster(t, 3)
+	all := strings.Join(c.endpoints(c.ids()...), ",")
+	leader := strings.Join(c.endpoints(c.waitLeader(c.ids()...)), ",")
+	run := func(eps string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command(etcdctl, append([]string{"--endpoints=" + eps, "--command-timeout=5s"}, args...)...)
+		cmd.Env = append(os.Environ(), "ETCDCTL_API=3")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("etcdctl %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	out := run(all, "lease", "grant", "60")
+	var id string
+	if _, err := fmt.Sscanf(out, "lease %s granted with TTL(60s)", &id); err != nil {
+		t.Fatalf("lease grant printed %q: %v", out, err)
+	}
+	if got := run(all, "put", "--lease="+id, "session", "alive"); got != "OK" {
+		t.Fatalf("put --lease printed %q", got)
+	}
+	if got, want := run(leader, "lease", "keep-alive", "--once", id), fmt.Sprintf("lease %s keepalived with TTL(60)", id); got != want {
+		t.Fatalf("keep-alive printed %q, want %q", got, want)
+	}
+	if got := run(leader, "lease", "timetolive", "--keys", id); !strings.Contains(got, "granted with TTL(60s)") || !strings.Contains(got, "attached keys([session])") {
+		t.Fatalf("timetolive printed %q", got)
+	}
+	if got := run(all, "lease", "list"); !strings.Contains(got, id) {
+		t.Fatalf("lease list printed %q, want %s in it", got, id)
+	}
+	if got, want := run(all, "lease", "revoke", id), fmt.Sprintf("lease %s revoked", id); got != want {
+		t.Fatalf("revoke printed %q, want %q", got, want)
+	}
+	if got := run(all, "get", "session"); got != "" {
+		t.Fatalf("get after revoke printed %q, want nothing", got)
+	}
+}
