@@ -12,9 +12,10 @@ BENCHTIME ?= 1s
 
 .PHONY: test check fmt vet staticcheck fuzz sim bench bench-compare proto proto-check tools clean
 
-## test: go vet, then the race-enabled tests of every module.
-test: vet
-	@for m in $(MODULES); do echo "== go test -race $$m"; (cd $$m && go test -race -count=1 ./...); done
+## test: go vet, then the race-enabled tests of every module. The pinned
+## tools (etcdctl for raftkv's end-to-end tests among them) come first on PATH.
+test: vet tools
+	@for m in $(MODULES); do echo "== go test -race $$m"; (cd $$m && PATH="$(BIN):$$PATH" go test -race -count=1 ./...); done
 
 ## check: gofmt, go vet and staticcheck over every module.
 check: fmt vet staticcheck
@@ -29,7 +30,8 @@ vet:
 staticcheck: tools
 	@for m in $(MODULES); do echo "== staticcheck $$m"; (cd $$m && $(BIN)/staticcheck ./...); done
 
-## tools: build the pinned development tools into ./bin.
+## tools: build the pinned development tools into ./bin (staticcheck, the
+## protoc plugins, etcdctl).
 tools: $(BIN)/.stamp
 $(BIN)/.stamp: tools/go.mod tools/go.sum
 	cd tools && GOWORK=off GOBIN=$(BIN) go install tool

@@ -124,9 +124,8 @@ fi
 
 step "The cluster keeps serving: press Ctrl-C to stop it"
 cat <<EOT
-Try it with etcdctl (ETCDCTL_API=3 for etcdctl 3.4):
+Try it with etcdctl (any 3.4 or later; \`make tools\` builds a pinned one into bin/):
 
-  export ETCDCTL_API=3
   etcdctl --endpoints=$ALL put mykey myvalue
   etcdctl --endpoints=$ALL get --prefix demo/
   etcdctl --endpoints=$ALL endpoint status -w table
