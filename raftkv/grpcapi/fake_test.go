@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tickraft/raft/raftkv/kv"
+	"github.com/tickraft/raft/raftkv/watch"
 	"github.com/tickraft/raft/raftpb"
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 )
@@ -24,7 +25,11 @@ type fakeBackend struct {
 	nextID  uint64
 	// fail, when set, is returned by every call, to test error mapping.
 	fail error
+	// hub, when set, serves watches and is told of every write.
+	hub *watch.Hub
 }
+
+func (f *fakeBackend) WatchHub() *watch.Hub { return f.hub }
 
 const (
 	fakeClusterID = 0xc1
@@ -63,6 +68,9 @@ func (f *fakeBackend) propose(cmd *kv.Command) (*pb.ResponseOp, error) {
 	res, err := f.store.Apply([]raftpb.Entry{{Term: fakeTerm, Index: f.index, Type: raftpb.EntryNormal, Data: data}})
 	if err != nil {
 		return nil, err
+	}
+	if f.hub != nil {
+		f.hub.Notify()
 	}
 	if len(res) != 1 {
 		return nil, fmt.Errorf("fake backend: %d results for one command", len(res))

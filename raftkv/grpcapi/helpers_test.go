@@ -30,7 +30,12 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
-	b := newFakeBackend(t)
+	return newTestEnvOn(t, newFakeBackend(t))
+}
+
+// newTestEnvOn serves b, which the caller may have configured further.
+func newTestEnvOn(t *testing.T, b *fakeBackend) *testEnv {
+	t.Helper()
 	srv, err := New(Config{
 		Backend:         b,
 		MaxRequestBytes: testLimits.MaxRequestBytes,

@@ -63,7 +63,7 @@ func (s *Server) Register(g *grpc.Server) {
 	pb.RegisterKVServer(g, kvService{s})
 	pb.RegisterClusterServer(g, clusterService{s})
 	pb.RegisterMaintenanceServer(g, maintenanceService{s})
-	pb.RegisterWatchServer(g, watchService{})
+	pb.RegisterWatchServer(g, s.watchServer())
 	pb.RegisterLeaseServer(g, leaseService{s})
 	pb.RegisterAuthServer(g, authService{})
 }

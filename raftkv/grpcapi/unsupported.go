@@ -7,14 +7,6 @@ import (
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 )
 
-// watchService answers every watch with Unimplemented until raftkv serves
-// watches.
-type watchService struct{}
-
-var _ pb.WatchServer = watchService{}
-
-func (watchService) Watch(pb.Watch_WatchServer) error { return unsupported("watches yet") }
-
 // authService reports authentication as disabled, which it always is:
 // raftkv has no users or roles.
 type authService struct{}
