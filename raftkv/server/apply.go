@@ -35,6 +35,7 @@ func (s *Server) apply(m raftpb.Message) error {
 	if err != nil {
 		return fmt.Errorf("server: applying entries %d-%d: %w", m.Entries[0].Index, m.Entries[len(m.Entries)-1].Index, err)
 	}
+	s.hub.Notify()
 	for _, r := range results {
 		if r.Lease != nil {
 			s.lessor.applied(r.Lease, time.Now())

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tickraft/raft"
 	"github.com/tickraft/raft/raftkv/kv"
+	"github.com/tickraft/raft/raftkv/watch"
 )
 
 // Config configures a member. New copies it and fills zero fields with the
@@ -58,6 +59,9 @@ type Config struct {
 	// KV configures the state machine; WALSegmentSize the log's segments.
 	KV             kv.Options
 	WALSegmentSize int64
+	// Watch configures the watch hub (progress interval, per-watcher
+	// limits).
+	Watch watch.Options
 
 	// Logger receives the member's events (default slog.Default());
 	// RaftLogger the raft core's (default: its warnings and errors go to

@@ -14,6 +14,7 @@ import (
 	"github.com/tickraft/raft/raftkv/kv"
 	"github.com/tickraft/raft/raftkv/transport"
 	"github.com/tickraft/raft/raftkv/wal"
+	"github.com/tickraft/raft/raftkv/watch"
 	"github.com/tickraft/raft/raftpb"
 )
 
@@ -24,6 +25,7 @@ type Server struct {
 
 	wal *wal.WAL
 	kv  *kv.KV
+	hub *watch.Hub // serves watches from kv
 	tr  *transport.Transport
 	rn  *raft.RawNode // owned by the loop goroutine
 
@@ -91,6 +93,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.publishStatus()
+	s.startWatch()
 	s.workers.Add(2)
 	go s.appendLoop()
 	go s.applyLoop()
@@ -188,6 +191,7 @@ func (s *Server) Stop() error {
 		close(s.appendc)
 		close(s.applyc)
 		s.workers.Wait()
+		s.hub.Stop()
 		if s.tr != nil {
 			s.tr.Close()
 		}

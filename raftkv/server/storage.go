@@ -61,6 +61,7 @@ func (s *Server) persist(m raftpb.Message) error {
 		if err := s.restoreSnapshot(*meta); err != nil {
 			return err
 		}
+		s.hub.Notify()
 	}
 	var local []raftpb.Message
 	var peers []raftpb.Message
