@@ -6,11 +6,13 @@ import (
 
 // The durability protocol. Every storage write is described by a
 // MsgStorageAppend whose self-acknowledgement, a MsgStorageAppendResp,
-// carries the log mark of the write's end: Index is the last index written
-// and LogTerm the leader term under which the log was written (not the term
-// of the entry at Index). Acknowledgements for an older leader term are
-// ignored (see unstable.stableTo). The leader counts its own copy of the
-// log toward commit only from these acknowledgements.
+// carries the log mark of the write's end (Index is the last index written
+// and LogTerm the leader term under which the log was written, not the
+// term of the entry at Index) and the snapshot the write installed, if
+// any. Entries acknowledged under an older leader term are ignored; a
+// snapshot's acknowledgement is honoured under any term (see unstable).
+// The leader counts its own copy of the log toward commit only from these
+// acknowledgements.
 //
 // RawNode presents the protocol in two ways: with AsyncStorageWrites the
 // messages go to the application's storage threads; otherwise Ready carries
@@ -23,15 +25,19 @@ func (r *raft) storageAppendAck(mark logMark, snap *pb.Snapshot) pb.Message {
 		Index: mark.index, LogTerm: mark.term, Snapshot: snap}
 }
 
-// handleStorageAppendResp records a durable write.
+// handleStorageAppendResp records a durable write. The snapshot part is
+// honoured whatever the mark's term, the entries part only under the
+// current accepted term (see unstable).
 func (r *raft) handleStorageAppendResp(m *pb.Message) {
 	mark := logMark{term: m.LogTerm, index: m.Index}
-	snap := r.raftLog.unstable.snapshot
-	r.raftLog.stableTo(mark)
-	if snap != nil && r.raftLog.unstable.snapshot == nil {
-		// Installing the snapshot is part of the write: it is applied.
-		r.raftLog.restoreApplied(snap.Metadata.Index)
+	if s := m.Snapshot; s != nil {
+		id := entryID{term: s.Metadata.Term, index: s.Metadata.Index}
+		if r.raftLog.stableSnapTo(id) {
+			// Installing the snapshot is part of the write: it is applied.
+			r.raftLog.restoreApplied(id.index)
+		}
 	}
+	r.raftLog.stableTo(mark)
 	if r.state != StateLeader || mark.term != r.term || mark.term != r.raftLog.accTerm() {
 		return
 	}

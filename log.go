@@ -184,8 +184,11 @@ func (l *raftLog) commitTo(i uint64) bool {
 	return true
 }
 
-// stableTo records that the log is durable up to mark.
+// stableTo records that the log's entries are durable up to mark.
 func (l *raftLog) stableTo(mark logMark) bool { return l.unstable.stableTo(mark) }
+
+// stableSnapTo records that the unstable snapshot ending at id is durable.
+func (l *raftLog) stableSnapTo(id entryID) bool { return l.unstable.stableSnapTo(id) }
 
 // restore replaces the log with a snapshot received from the leader of term
 // term. The snapshot is committed by definition.

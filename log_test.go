@@ -118,8 +118,11 @@ func TestUnstableSnapshot(t *testing.T) {
 	if u.stableTo(logMark{5, 9}) {
 		t.Fatal("a mark before the snapshot must be ignored")
 	}
-	if !u.stableTo(logMark{5, 10}) || u.snapshot != nil || len(u.entries) != 1 {
-		t.Fatal("a mark at the snapshot makes it durable and keeps the entries after it")
+	if u.stableTo(logMark{5, 10}) || u.snapshot == nil {
+		t.Fatal("a mark alone does not make the snapshot durable: its acknowledgement names it")
+	}
+	if !u.stableSnapTo(entryID{4, 10}) || u.snapshot != nil || len(u.entries) != 1 {
+		t.Fatal("acknowledging the snapshot makes it durable and keeps the entries after it")
 	}
 	defer func() {
 		if recover() == nil {
@@ -322,7 +325,7 @@ func TestLogNoCommittedEntriesWithSnapshot(t *testing.T) {
 		t.Fatal("committed entries must wait for the snapshot to be durable")
 	}
 	l.unstable.acceptInProgress()
-	l.stableTo(logMark{2, 5})
+	l.stableSnapTo(entryID{2, 5})
 	l.restoreApplied(5)
 	if l.hasNextCommittedEnts(false) || !l.hasNextCommittedEnts(true) {
 		t.Fatal("entry 6 is committed but not durable: only allowUnstable hands it out")

@@ -13,12 +13,23 @@ import (
 //
 // The embedded logSlice's prev is the last durable entry (or the snapshot's
 // last entry), and its term is the log's accepted term: the leader term
-// under which the whole log was last written. Acknowledgements of storage
-// writes are log marks; one whose term is not the current accepted term is
-// ignored, since the log it describes may have been rewritten since.
+// under which the whole log was last written.
 //
 // Writes are handed out in order: entries in (prev.index, inProgress] and
-// the snapshot, if snapshotInProgress, are being written.
+// the snapshot, if snapshotInProgress, are being written. Their
+// acknowledgements follow two different rules:
+//
+//   - Entries are acknowledged by a log mark, and one whose term is not the
+//     current accepted term is ignored: the log it describes may have been
+//     overwritten and rewritten since (ABA), so a term change hands every
+//     unstable entry out again and only the new write's mark counts.
+//   - The snapshot is acknowledged by naming it, whatever the term: it is
+//     the same immutable, committed state under any leader, so once written
+//     it is durable. It is handed out once; writing it again would regress
+//     storage that already holds it (MemoryStorage refuses it with
+//     ErrSnapOutOfDate). A newer snapshot replacing it is a different
+//     snapshot, handed out on its own, and the older one's acknowledgement
+//     does not clear it.
 type unstable struct {
 	snapshot *pb.Snapshot
 	logSlice
@@ -72,26 +83,36 @@ func (u *unstable) acceptInProgress() {
 	}
 }
 
-// stableTo records that the log up to mark is durable. It reports whether
-// anything changed; an acknowledgement for another accepted term, or for
-// positions already durable, changes nothing.
+// stableTo records that the entries up to mark are durable. It reports
+// whether anything changed; a mark for another accepted term, for positions
+// already durable or past the log, or one reaching past an unstable
+// snapshot that is not durable yet, changes nothing.
 func (u *unstable) stableTo(mark logMark) bool {
 	if mark.term != u.term || mark.index > u.lastIndex() {
 		return false
 	}
-	changed := false
-	if u.snapshot != nil && mark.index >= u.prev.index && u.snapshotInProgress {
-		u.snapshot, u.snapshotInProgress = nil, false
-		changed = true
-	}
 	if u.snapshot != nil || mark.index <= u.prev.index {
-		return changed
+		return false
 	}
 	n := mark.index - u.prev.index
 	u.prev = pbEntryID(&u.entries[n-1])
 	u.entries = u.entries[n:]
 	u.inProgress = max(u.inProgress, u.prev.index)
 	u.shrink()
+	return true
+}
+
+// stableSnapTo records that the snapshot ending at id is durable. Unlike
+// stableTo it does not look at the accepted term: a snapshot's content is
+// the same under every leader. It reports whether the unstable snapshot was
+// the one written; an acknowledgement of an older snapshot replaced by a
+// newer one changes nothing.
+func (u *unstable) stableSnapTo(id entryID) bool {
+	s := u.snapshot
+	if s == nil || !u.snapshotInProgress || s.Metadata.Index != id.index || s.Metadata.Term != id.term {
+		return false
+	}
+	u.snapshot, u.snapshotInProgress = nil, false
 	return true
 }
 
@@ -127,16 +148,16 @@ func (u *unstable) restore(s *pb.Snapshot, term uint64) {
 	u.inProgress = id.index
 }
 
-// setTerm moves the accepted term to term. Writes in progress were issued
-// under the old term, so their acknowledgements will be ignored: everything
-// unstable is handed out again under the new term.
+// setTerm moves the accepted term to term. Entry writes in progress were
+// issued under the old term, so their marks will be ignored: the unstable
+// entries are handed out again under the new term. A snapshot in progress
+// is not (see unstable).
 func (u *unstable) setTerm(term uint64) {
 	if term == u.term {
 		return
 	}
 	u.term = term
 	u.inProgress = u.prev.index
-	u.snapshotInProgress = false
 }
 
 // truncateAndAppend writes s into the log, replacing every entry after
