@@ -20,6 +20,7 @@ type config struct {
 	clientAddr  string
 	peerAddr    string
 	metricsAddr string
+	pprof       bool // serve /debug/pprof/ beside /metrics
 	// peers maps member ids to peer addresses, this member's included.
 	peers        map[uint64]string
 	clusterState string // "new" or "existing"
@@ -45,7 +46,8 @@ Example, the first of three members:
     --initial-cluster 1=10.0.0.1:2380,2=10.0.0.2:2380,3=10.0.0.3:2380 \
     --listen-client-addr 10.0.0.1:2379
 
-"raftkv ctl" is a small client: raftkv ctl -h.
+"raftkv ctl" is a small client: raftkv ctl -h. "raftkv bench" drives load
+against raftkv or etcd: raftkv bench -h.
 
 Flags:
 `
@@ -67,6 +69,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&c.clientAddr, "listen-client-addr", "127.0.0.1:2379", "host:port (or http://host:port) for etcd v3 gRPC clients")
 	fs.StringVar(&c.peerAddr, "listen-peer-addr", "", "host:port to listen on for peers (default: this member's address in --initial-cluster)")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "127.0.0.1:2381", "host:port serving /metrics; empty disables it")
+	fs.BoolVar(&c.pprof, "pprof", false, "also serve Go's profiler at /debug/pprof/ on --metrics-addr")
 	fs.StringVar(&cluster, "initial-cluster", "", "members as id=host:port,... including this one (required)")
 	fs.StringVar(&c.clusterState, "initial-cluster-state", "new", `"new" to bootstrap the cluster, "existing" to join one (after MemberAdd)`)
 	fs.StringVar(&c.peerTLS.cert, "peer-cert-file", "", "peer TLS certificate (with --peer-key-file and --peer-trusted-ca-file)")
@@ -124,6 +127,9 @@ func (c *config) check() error {
 		if c.peerAddr, err = hostPort(c.peerAddr); err != nil {
 			return fmt.Errorf("--listen-peer-addr: %w", err)
 		}
+	}
+	if c.pprof && c.metricsAddr == "" {
+		return errors.New("--pprof needs --metrics-addr: the profiler is served there")
 	}
 	if c.metricsAddr != "" {
 		if _, _, err := net.SplitHostPort(c.metricsAddr); err != nil {
