@@ -48,6 +48,9 @@ func run(ctx context.Context, cfg config, log *slog.Logger, start startFunc, rea
 		}
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", m.Handler())
+		if cfg.pprof {
+			registerPprof(mux)
+		}
 		hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		go hs.Serve(metricsLis)
 		defer hs.Close()
