@@ -26,12 +26,18 @@ const (
 //	  [max-size-per-msg=B] [max-committed-size-per-ready=B]
 //	  [max-uncommitted-size=B] [max-inflight=N] [max-inflight-bytes=B]
 //	  [election-tick=N] [heartbeat-tick=N] [no-hard-state]
+//	  [log=(T1,...,Tn)] [term=T]
 //
 // With voters or learners, each new node's storage starts from a snapshot at
 // index I (default 1, term 1) holding that configuration and content S, and
 // a hard state at term 0 that records I as committed, as an application that
 // bootstraps its storage would write. no-hard-state leaves the hard state
 // empty, which v3.6 also accepts (commit then starts at the snapshot index).
+// log=(T1,...,Tn) prepares a log: entry i has term Ti. Entries up to I are
+// stood for by the snapshot (term 1), so their terms must be 1; the rest
+// are written to storage with empty data. term=T sets the hard state's
+// term (default: the last prepared entry's), which must be at least the
+// last entry's term: a node only holds entries from terms it has seen.
 // Without a configuration the nodes start empty and wait to be sent a
 // snapshot.
 func (env *InteractionEnv) handleAddNodes(t *testing.T, d datadriven.TestData) error {
@@ -50,12 +56,19 @@ func (env *InteractionEnv) handleAddNodes(t *testing.T, d datadriven.TestData) e
 			return err
 		}
 	}
-	noHardState := a.flag("no-hard-state")
+	prep, err := preparedLog(a, snap)
+	if err != nil {
+		return err
+	}
+	prep.noHardState = a.flag("no-hard-state")
+	if prep.noHardState && (len(prep.ents) > 0 || prep.term > 0) {
+		return usagef("no-hard-state cannot be combined with log or term")
+	}
 	if err := a.checkUsed(); err != nil {
 		return err
 	}
 	for _, cfg := range cfgs {
-		if err := env.addNode(cfg, snap, !noHardState); err != nil {
+		if err := env.addNode(cfg, snap, prep); err != nil {
 			return err
 		}
 	}
@@ -97,6 +110,58 @@ func bootstrapSnapshot(a *args) (pb.Snapshot, error) {
 			ConfState: pb.ConfState{Voters: voters, Learners: learners},
 		},
 	}, nil
+}
+
+// prepared is what add-nodes writes to a new node's storage after the
+// bootstrap snapshot.
+type prepared struct {
+	noHardState bool
+	ents        []pb.Entry
+	term        uint64
+}
+
+// preparedLog reads the log and term options.
+func preparedLog(a *args, snap pb.Snapshot) (prepared, error) {
+	terms, err := a.uints("log")
+	if err != nil {
+		return prepared{}, err
+	}
+	term, err := a.uint("term", 0)
+	if err != nil {
+		return prepared{}, err
+	}
+	p := prepared{term: term}
+	if len(terms) == 0 && term == 0 {
+		return p, nil
+	}
+	if raft.IsEmptySnap(snap) {
+		return p, usagef("log and term need a configuration (voters or learners)")
+	}
+	index := snap.Metadata.Index
+	if uint64(len(terms)) < index {
+		return p, usagef("log=%v does not reach the bootstrap index %d", terms, index)
+	}
+	prev := snap.Metadata.Term
+	for i, t := range terms {
+		if uint64(i) < index {
+			if t != snap.Metadata.Term {
+				return p, usagef("log: entry %d is in the snapshot, so its term must be %d", i+1, snap.Metadata.Term)
+			}
+			continue
+		}
+		if t < prev {
+			return p, usagef("log: entry %d has term %d, below the term %d before it", i+1, t, prev)
+		}
+		prev = t
+		p.ents = append(p.ents, pb.Entry{Index: uint64(i) + 1, Term: t})
+	}
+	switch {
+	case term == 0 && len(p.ents) > 0:
+		p.term = prev
+	case term < prev:
+		return p, usagef("term=%d is below the last entry's term %d", term, prev)
+	}
+	return p, nil
 }
 
 // nodeConfig builds node id's Config from the add-nodes options. Applied
@@ -159,16 +224,21 @@ func nodeConfig(a *args, id, index uint64) (*raft.Config, error) {
 	return cfg, nil
 }
 
-// addNode creates the node's storage (from snap, if not empty, with a hard
-// state committing the snapshot if withHardState) and RawNode.
-func (env *InteractionEnv) addNode(cfg *raft.Config, snap pb.Snapshot, withHardState bool) error {
+// addNode creates the node's storage (from snap, if not empty, then the
+// prepared entries and a hard state committing the snapshot unless
+// prep.noHardState) and RawNode.
+func (env *InteractionEnv) addNode(cfg *raft.Config, snap pb.Snapshot, prep prepared) error {
 	n := &Node{Config: cfg, Storage: raft.NewMemoryStorage()}
 	if !raft.IsEmptySnap(snap) {
 		if err := n.Storage.ApplySnapshot(snap); err != nil {
 			return fmt.Errorf("bootstrapping node %d: %w", cfg.ID, err)
 		}
-		if withHardState {
-			if err := n.Storage.SetHardState(pb.HardState{Commit: snap.Metadata.Index}); err != nil {
+		if err := n.Storage.Append(prep.ents); err != nil {
+			return fmt.Errorf("bootstrapping node %d: %w", cfg.ID, err)
+		}
+		if !prep.noHardState {
+			hs := pb.HardState{Term: prep.term, Commit: snap.Metadata.Index}
+			if err := n.Storage.SetHardState(hs); err != nil {
 				return fmt.Errorf("bootstrapping node %d: %w", cfg.ID, err)
 			}
 		}
