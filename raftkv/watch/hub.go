@@ -23,13 +23,17 @@ type Options struct {
 	// ProgressInterval is how often an idle watcher that asked for
 	// progress notifications gets one (default 10 minutes, as etcd).
 	ProgressInterval time.Duration
-	// MaxPendingEvents bounds the events queued for one watcher and not
-	// yet sent (default 10000). A caught-up watcher that passes it is
-	// canceled; a replaying one waits for its client instead.
+	// MaxPendingEvents and MaxPendingBytes bound the events queued for
+	// one watcher and not yet sent (defaults 10000 and 16 MiB, counted as
+	// encoded). A caught-up watcher that passes either is canceled; a
+	// replaying one waits for its client instead.
 	MaxPendingEvents int
-	// MaxEventsPerResponse caps how many events are merged into one
-	// response (default 1000). A revision's events are never split.
+	MaxPendingBytes  int
+	// MaxEventsPerResponse and MaxResponseBytes cap what is merged into
+	// one response (defaults 1000 and 1 MiB). A revision's events are
+	// never split, so one revision may exceed them.
 	MaxEventsPerResponse int
+	MaxResponseBytes     int
 }
 
 func (o Options) withDefaults() Options {
@@ -39,8 +43,14 @@ func (o Options) withDefaults() Options {
 	if o.MaxPendingEvents <= 0 {
 		o.MaxPendingEvents = 10000
 	}
+	if o.MaxPendingBytes <= 0 {
+		o.MaxPendingBytes = 16 << 20
+	}
 	if o.MaxEventsPerResponse <= 0 {
 		o.MaxEventsPerResponse = 1000
+	}
+	if o.MaxResponseBytes <= 0 {
+		o.MaxResponseBytes = 1 << 20
 	}
 	return o
 }

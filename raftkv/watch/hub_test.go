@@ -245,3 +245,49 @@ func itoa(i int) string {
 	}
 	return itoa(i/10) + digits[i%10:i%10+1]
 }
+
+func TestByteLimits(t *testing.T) {
+	st := newStore(t, 0)
+	// Each event below encodes to a little over 1000 bytes: two fit in
+	// 2500 pending bytes, a third does not; a response holds one.
+	h := newHub(t, st, Options{MaxPendingBytes: 2500, MaxResponseBytes: 1500})
+	s := h.NewStream()
+	s.Create(create("k", "", 0))
+	big := strings.Repeat("v", 1000)
+	st.put("k", big)
+	st.put("k", big)
+	h.poll()
+	got := take(t, s)
+	if len(got) != 3 || len(got[1].Events) != 1 || len(got[2].Events) != 1 {
+		t.Fatalf("want created and two one-event responses, got %d responses", len(got))
+	}
+	st.put("k", big)
+	st.put("k", big)
+	st.put("k", big)
+	h.poll()
+	got = take(t, s)
+	if len(got) != 3 || !got[2].Canceled || !strings.Contains(got[2].CancelReason, "waiting for the client") {
+		t.Fatalf("want two events then a cancel, got %d responses (last canceled %v)", len(got), got[len(got)-1].Canceled)
+	}
+}
+
+func TestStuckClientCollectsOneProgressResponse(t *testing.T) {
+	st := newStore(t, 0)
+	h := newHub(t, st, Options{})
+	s := h.NewStream()
+	r := create("k", "", 0)
+	r.ProgressNotify = true
+	s.Create(r)
+	h.mu.Lock()
+	for range 5 {
+		h.notifyProgress()
+	}
+	h.mu.Unlock()
+	st.put("x", "1")
+	h.poll()
+	for range 5 {
+		s.RequestProgress()
+	}
+	// The stream-wide answer keeps only the latest revision asked for.
+	check(t, take(t, s), "id=0 rev=1 created", "id=0 rev=1", "id=-1 rev=2")
+}

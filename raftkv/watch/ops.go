@@ -2,6 +2,7 @@ package watch
 
 import (
 	"bytes"
+	"slices"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/api/v3/mvccpb"
@@ -86,7 +87,18 @@ func (h *Hub) answerProgress(s *Stream) {
 		}
 	}
 	s.progressWanted = false
-	s.push(nil, &pb.WatchResponse{Header: header(h.rev), WatchId: InvalidWatchID})
+	s.queueStreamProgress(h.rev)
+}
+
+// queueStreamProgress queues a stream-wide progress response, replacing
+// one still waiting so that repeated requests to a stuck client take no
+// more room.
+func (s *Stream) queueStreamProgress(rev int64) {
+	s.mu.Lock()
+	s.out = slices.DeleteFunc(s.out, func(it outItem) bool { return it.w == nil && it.progress })
+	s.out = append(s.out, outItem{progress: true, resp: &pb.WatchResponse{Header: header(rev), WatchId: InvalidWatchID}})
+	s.mu.Unlock()
+	s.signal()
 }
 
 // notifyProgress sends a progress notification to every caught-up watcher
@@ -98,10 +110,13 @@ func (h *Hub) notifyProgress() {
 		}
 		s := w.stream
 		s.mu.Lock()
-		idle := !w.active
+		// One queued notification is enough: a stuck client must not
+		// collect one per tick.
+		idle := !w.active && !w.progressQueued
 		w.active = false
+		w.progressQueued = w.progressQueued || idle
 		if idle {
-			s.out = append(s.out, outItem{w: w, resp: &pb.WatchResponse{Header: header(h.rev), WatchId: w.id}})
+			s.out = append(s.out, outItem{w: w, progress: true, resp: &pb.WatchResponse{Header: header(h.rev), WatchId: w.id}})
 		}
 		s.mu.Unlock()
 		if idle {
@@ -117,11 +132,11 @@ func (s *Stream) forget(w *watcher) {
 	}
 }
 
-// room is how many more events w may have queued.
-func (s *Stream) room(w *watcher, o Options) int {
+// room is how much more w may have queued.
+func (s *Stream) room(w *watcher, o Options) load {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return o.MaxPendingEvents - w.pending
+	return load{o.MaxPendingEvents - w.pending.events, o.MaxPendingBytes - w.pending.bytes}
 }
 
 // queueEvents queues a live revision for w, merging it into w's last
@@ -132,46 +147,49 @@ func (s *Stream) queueEvents(w *watcher, hubRev int64, evs []*mvccpb.Event, o Op
 	if len(mine) == 0 {
 		return true
 	}
+	l := loadOf(mine)
 	s.mu.Lock()
-	if w.pending+len(mine) > o.MaxPendingEvents {
+	if !w.pending.plus(l).within(load{o.MaxPendingEvents, o.MaxPendingBytes}) {
 		s.mu.Unlock()
 		return false
 	}
-	s.appendEvents(w, hubRev, mine, o)
+	s.appendEvents(w, hubRev, mine, l, o)
 	s.mu.Unlock()
 	s.signal()
 	return true
 }
 
-// queueReplay queues a replayed revision for w and returns how many
-// events it queued.
-func (s *Stream) queueReplay(w *watcher, hubRev int64, evs []*mvccpb.Event, o Options) int {
+// queueReplay queues a replayed revision for w and returns what it
+// queued.
+func (s *Stream) queueReplay(w *watcher, hubRev int64, evs []*mvccpb.Event, o Options) load {
 	mine := w.filter(evs)
 	if len(mine) == 0 {
-		return 0
+		return load{}
 	}
+	l := loadOf(mine)
 	s.mu.Lock()
-	s.appendEvents(w, hubRev, mine, o)
+	s.appendEvents(w, hubRev, mine, l, o)
 	s.mu.Unlock()
 	s.signal()
-	return len(mine)
+	return l
 }
 
 // appendEvents adds one revision's events for w to the outbox. Called with
 // s.mu held.
-func (s *Stream) appendEvents(w *watcher, headerRev int64, evs []*mvccpb.Event, o Options) {
-	w.pending += len(evs)
+func (s *Stream) appendEvents(w *watcher, headerRev int64, evs []*mvccpb.Event, l load, o Options) {
+	w.pending = w.pending.plus(l)
 	w.active = true
 	if n := len(s.out); n > 0 {
-		last := s.out[n-1]
-		if last.w == w && len(last.resp.Events) > 0 && !last.resp.Canceled &&
-			len(last.resp.Events)+len(evs) <= o.MaxEventsPerResponse {
+		last := &s.out[n-1]
+		if last.w == w && last.load.events > 0 &&
+			last.load.plus(l).within(load{o.MaxEventsPerResponse, o.MaxResponseBytes}) {
 			last.resp.Events = append(last.resp.Events, evs...)
 			last.resp.Header.Revision = headerRev
+			last.load = last.load.plus(l)
 			return
 		}
 	}
-	s.out = append(s.out, outItem{w: w, resp: &pb.WatchResponse{Header: header(headerRev), WatchId: w.id, Events: evs}})
+	s.out = append(s.out, outItem{w: w, load: l, resp: &pb.WatchResponse{Header: header(headerRev), WatchId: w.id, Events: evs}})
 }
 
 // queueCanceled ends w with a reason, after what is already queued.

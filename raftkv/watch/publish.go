@@ -96,17 +96,20 @@ func (h *Hub) deliverLive(w *watcher, evs []*mvccpb.Event) {
 // watcher is synced and publish serves it from then on.
 func (h *Hub) catchUp(w *watcher) {
 	room := w.stream.room(w, h.opts)
-	if room <= 0 {
+	if room.events <= 0 || room.bytes <= 0 {
 		return
 	}
-	queued, next := 0, w.next
+	var queued load
+	next := w.next
 	g := revGroup{flush: func(rev int64, evs []*mvccpb.Event) {
-		queued += w.stream.queueReplay(w, h.rev, evs, h.opts)
+		queued = queued.plus(w.stream.queueReplay(w, h.rev, evs, h.opts))
 		next = rev + 1
 	}}
 	full := false
 	err := h.src.Events(w.next, h.rev, func(ev *mvccpb.Event) error {
-		if eventRev(ev) != g.rev && queued+len(g.events) >= room {
+		// Stop at a revision boundary once the room is used up; the
+		// group being collected counts too.
+		if eventRev(ev) != g.rev && queued.plus(loadOf(g.events)).reaches(room) {
 			full = true
 			return kv.ErrStopEvents
 		}

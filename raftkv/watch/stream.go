@@ -41,8 +41,10 @@ type Stream struct {
 }
 
 type outItem struct {
-	w    *watcher // nil for stream-wide responses
-	resp *pb.WatchResponse
+	w        *watcher // nil for stream-wide responses
+	resp     *pb.WatchResponse
+	load     load // the events in resp
+	progress bool // a progress notification
 }
 
 // NewStream opens a stream on h. Close it when the client goes away.
@@ -99,8 +101,11 @@ func (s *Stream) Next(ctx context.Context) ([]*pb.WatchResponse, error) {
 		closed := s.closed
 		drained := false
 		for _, it := range items {
-			if it.w != nil && len(it.resp.Events) > 0 {
-				it.w.pending -= len(it.resp.Events)
+			switch {
+			case it.progress && it.w != nil:
+				it.w.progressQueued = false
+			case it.load.events > 0:
+				it.w.pending = it.w.pending.plus(load{-it.load.events, -it.load.bytes})
 				drained = true
 			}
 		}

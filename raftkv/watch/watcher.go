@@ -8,7 +8,7 @@ import (
 )
 
 // watcher is one watch on a stream. Its sync state (next, synced) belongs
-// to the hub's lock; pending belongs to its stream's lock.
+// to the hub's lock; pending and the flags belong to its stream's lock.
 type watcher struct {
 	id       int64
 	stream   *Stream
@@ -21,9 +21,29 @@ type watcher struct {
 	next   int64 // first revision not yet handed to the stream
 	synced bool
 
-	pending int  // events queued in the outbox and not yet taken
-	active  bool // events were queued since the last progress tick
+	pending        load // events queued in the outbox and not yet taken
+	active         bool // events were queued since the last progress tick
+	progressQueued bool // a progress notification waits in the outbox
 }
+
+// load measures queued events.
+type load struct{ events, bytes int }
+
+func loadOf(evs []*mvccpb.Event) load {
+	l := load{events: len(evs)}
+	for _, ev := range evs {
+		l.bytes += ev.Size()
+	}
+	return l
+}
+
+func (l load) plus(m load) load { return load{l.events + m.events, l.bytes + m.bytes} }
+
+// within reports whether l fits the limits, given as a load.
+func (l load) within(limit load) bool { return l.events <= limit.events && l.bytes <= limit.bytes }
+
+// reaches reports whether l uses up either part of limit.
+func (l load) reaches(limit load) bool { return l.events >= limit.events || l.bytes >= limit.bytes }
 
 func newWatcher(s *Stream, id int64, r *pb.WatchCreateRequest) *watcher {
 	w := &watcher{
