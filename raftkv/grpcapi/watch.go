@@ -2,6 +2,7 @@ package grpcapi
 
 import (
 	"errors"
+	"io"
 
 	"github.com/tickraft/raft/raftkv/watch"
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
@@ -44,15 +45,23 @@ func (w watchService) Watch(stream pb.Watch_WatchServer) error {
 	case err := <-sent:
 		return err
 	case err := <-recvd:
+		if err == nil {
+			// The client closed its side; its watches go on, as in etcd.
+			return <-sent
+		}
 		return err
 	}
 }
 
 // recvLoop applies the client's requests to the stream until the client
-// stops sending. Unknown requests are ignored, as etcd does.
+// stops sending (nil) or the stream breaks. Unknown requests are ignored,
+// as etcd does.
 func recvLoop(ws *watch.Stream, stream pb.Watch_WatchServer) error {
 	for {
 		req, err := stream.Recv()
+		if err == io.EOF {
+			return nil
+		}
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -196,5 +197,51 @@ func TestWatchRawStream(t *testing.T) {
 		if got != line || r.Header.Revision != 1 || r.Header.MemberId != fakeMemberID {
 			t.Fatalf("got %s (header %v), want %s at revision 1", got, r.Header, line)
 		}
+	}
+	// Closing the client's side ends no watch.
+	if err := w.CloseSend(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.client.Put(ctx, "y", "1"); err != nil {
+		t.Fatal(err)
+	}
+	r, err := w.Recv()
+	if err != nil || r.WatchId != 0 || len(r.Events) != 1 || string(r.Events[0].Kv.Key) != "y" {
+		t.Fatalf("after CloseSend: %v, %v; want the put of y on watch 0", r, err)
+	}
+}
+
+func TestWatchFragmentsJoinedByTheClient(t *testing.T) {
+	env := newWatchEnv(t, 0, watch.Options{MaxResponseBytes: 1500})
+	c := env.client
+	ctx := testCtx(t)
+	wch := c.Watch(ctx, "f", clientv3.WithPrefix(), clientv3.WithFragment())
+	raw, err := pb.NewWatchClient(env.conn).Watch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = raw.Send(&pb.WatchRequest{RequestUnion: &pb.WatchRequest_CreateRequest{CreateRequest: &pb.WatchCreateRequest{
+		Key: []byte("f"), RangeEnd: []byte("g"), Fragment: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := raw.Recv(); err != nil || !r.Created {
+		t.Fatalf("raw watch: %v, %v; want created", r, err)
+	}
+	v := strings.Repeat("v", 1000)
+	if _, err := c.Txn(ctx).Then(clientv3.OpPut("f1", v), clientv3.OpPut("f2", v), clientv3.OpPut("f3", v)).Commit(); err != nil {
+		t.Fatal(err)
+	}
+	// The server sends one event per response, all but the last marked
+	// as fragments; etcd's client joins them into one.
+	for i := range 3 {
+		r, err := raw.Recv()
+		if err != nil || len(r.Events) != 1 || r.Fragment != (i < 2) {
+			t.Fatalf("raw response %d: %v, %v; want one event, fragment %v", i, r, err, i < 2)
+		}
+	}
+	resp := <-wch
+	if err := resp.Err(); err != nil || len(resp.Events) != 3 {
+		t.Fatalf("fragmented revision through the client: %d events, err %v; want 3 in one response", len(resp.Events), err)
 	}
 }

@@ -112,6 +112,9 @@ func describe(resps []*pb.WatchResponse) []string {
 		if r.Canceled {
 			line += " canceled"
 		}
+		if r.Fragment {
+			line += " fragment"
+		}
 		if r.CompactRevision != 0 {
 			line += fmt.Sprintf(" compact=%d", r.CompactRevision)
 		}

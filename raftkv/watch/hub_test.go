@@ -3,6 +3,8 @@ package watch
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -290,4 +292,38 @@ func TestStuckClientCollectsOneProgressResponse(t *testing.T) {
 	}
 	// The stream-wide answer keeps only the latest revision asked for.
 	check(t, take(t, s), "id=0 rev=1 created", "id=0 rev=1", "id=-1 rev=2")
+}
+
+func TestFragmentsOnlyWhenAsked(t *testing.T) {
+	st := newStore(t, 0)
+	// The put events of k1..k3 take a little over 110 bytes each, k4's
+	// about 20: one big event fits in a response of 150 bytes, with k4.
+	h := newHub(t, st, Options{MaxResponseBytes: 150})
+	whole, frag := h.NewStream(), h.NewStream()
+	whole.Create(create("k", "\x00", 0))
+	r := create("k", "\x00", 0)
+	r.Fragment = true
+	frag.Create(r)
+	v := strings.Repeat("v", 100)
+	st.txnPuts("k1", v, "k2", v, "k3", v)
+	st.put("k4", "small")
+	h.poll()
+	keys := func(resps []*pb.WatchResponse) []string {
+		var out []string
+		for _, r := range resps[1:] {
+			line := fmt.Sprint(r.Fragment)
+			for _, ev := range r.Events {
+				line += " " + string(ev.Kv.Key)
+			}
+			out = append(out, line)
+		}
+		return out
+	}
+	// Revision 2 is never split unasked, and too big to take k4 along.
+	if got, want := keys(take(t, whole)), []string{"false k1 k2 k3", "false k4"}; !slices.Equal(got, want) {
+		t.Fatalf("without fragment: %q, want %q", got, want)
+	}
+	if got, want := keys(take(t, frag)), []string{"true k1", "true k2", "false k3 k4"}; !slices.Equal(got, want) {
+		t.Fatalf("with fragment: %q, want %q", got, want)
+	}
 }

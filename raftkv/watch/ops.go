@@ -181,7 +181,7 @@ func (s *Stream) appendEvents(w *watcher, headerRev int64, evs []*mvccpb.Event, 
 	w.active = true
 	if n := len(s.out); n > 0 {
 		last := &s.out[n-1]
-		if last.w == w && last.load.events > 0 &&
+		if last.w == w && last.load.events > 0 && !last.resp.Fragment &&
 			last.load.plus(l).within(load{o.MaxEventsPerResponse, o.MaxResponseBytes}) {
 			last.resp.Events = append(last.resp.Events, evs...)
 			last.resp.Header.Revision = headerRev
@@ -189,7 +189,31 @@ func (s *Stream) appendEvents(w *watcher, headerRev int64, evs []*mvccpb.Event, 
 			return
 		}
 	}
+	if w.fragment && l.bytes > o.MaxResponseBytes {
+		s.appendFragments(w, headerRev, evs, o)
+		return
+	}
 	s.out = append(s.out, outItem{w: w, load: l, resp: &pb.WatchResponse{Header: header(headerRev), WatchId: w.id, Events: evs}})
+}
+
+// appendFragments splits one revision too large for a response into
+// responses of at most MaxResponseBytes (or one event), all but the last
+// marked as fragments, for a watcher that asked for them; etcd's client
+// joins them back.
+func (s *Stream) appendFragments(w *watcher, headerRev int64, evs []*mvccpb.Event, o Options) {
+	for len(evs) > 0 {
+		n, l := 1, loadOf(evs[:1])
+		for n < len(evs) {
+			next := l.plus(loadOf(evs[n : n+1]))
+			if !next.within(load{o.MaxEventsPerResponse, o.MaxResponseBytes}) {
+				break
+			}
+			n, l = n+1, next
+		}
+		resp := &pb.WatchResponse{Header: header(headerRev), WatchId: w.id, Events: evs[:n:n], Fragment: n < len(evs)}
+		s.out = append(s.out, outItem{w: w, load: l, resp: resp})
+		evs = evs[n:]
+	}
 }
 
 // queueCanceled ends w with a reason, after what is already queued.

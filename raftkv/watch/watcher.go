@@ -17,6 +17,7 @@ type watcher struct {
 	noDelete bool
 	prevKV   bool
 	progress bool
+	fragment bool
 
 	next   int64 // first revision not yet handed to the stream
 	synced bool
@@ -49,7 +50,7 @@ func newWatcher(s *Stream, id int64, r *pb.WatchCreateRequest) *watcher {
 	w := &watcher{
 		id: id, stream: s,
 		key: bytes.Clone(r.Key), end: bytes.Clone(r.RangeEnd),
-		prevKV: r.PrevKv, progress: r.ProgressNotify,
+		prevKV: r.PrevKv, progress: r.ProgressNotify, fragment: r.Fragment,
 	}
 	for _, f := range r.Filters {
 		switch f {
