@@ -100,10 +100,12 @@ func (env *InteractionEnv) handleProposeConfChange(t *testing.T, d datadriven.Te
 	return n.ProposeConfChange(cc)
 }
 
-// tick ID count=N
+// tick ID count=N [quiesced] (quiesced calls TickQuiesced instead of Tick)
 func (env *InteractionEnv) handleTick(t *testing.T, d datadriven.TestData) error {
 	var count uint64
+	var quiesced bool
 	n, err := env.oneNode(d, func(a *args) (err error) {
+		quiesced = a.flag("quiesced")
 		count, err = a.uint("count", 0)
 		if err == nil && count == 0 {
 			err = usagef("tick wants count=N with N > 0")
@@ -113,8 +115,12 @@ func (env *InteractionEnv) handleTick(t *testing.T, d datadriven.TestData) error
 	if err != nil {
 		return err
 	}
+	tick := n.Tick
+	if quiesced {
+		tick = n.TickQuiesced
+	}
 	for range count {
-		n.Tick()
+		tick()
 	}
 	return nil
 }
