@@ -18,7 +18,7 @@ func TestReplayThenLiveUnderConcurrentWrites(t *testing.T) {
 	st := newStore(t, 0)
 	// The limit is above the number of writes, so no watcher can be
 	// canceled for being slow; TestReplayIsPacedByTheClient covers paging.
-	h := newHub(t, st, Options{MaxPendingEvents: 2 * writes})
+	h := newHub(st, Options{MaxPendingEvents: 2 * writes})
 	h.Start()
 	defer h.Stop()
 

@@ -17,14 +17,14 @@ import (
 // store is a kv.KV fed with commands as if they were committed entries,
 // notifying a hub after each commit as the apply path does.
 type store struct {
-	t     *testing.T
+	t     testing.TB
 	mu    sync.Mutex
 	kv    *kv.KV
 	index uint64
 	hub   *Hub
 }
 
-func newStore(t *testing.T, history int64) *store {
+func newStore(t testing.TB, history int64) *store {
 	t.Helper()
 	s, err := kv.Open(filepath.Join(t.TempDir(), "kv.db"), kv.Options{NoSync: true, HistoryRevisions: history})
 	if err != nil {
@@ -36,7 +36,7 @@ func newStore(t *testing.T, history int64) *store {
 
 // newHub returns a hub on st that is not started: tests call poll to run
 // the hub's work where they need it, so what they see is deterministic.
-func newHub(t *testing.T, st *store, o Options) *Hub {
+func newHub(st *store, o Options) *Hub {
 	h := New(st.kv, o)
 	st.hub = h
 	return h

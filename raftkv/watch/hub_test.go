@@ -13,7 +13,7 @@ import (
 
 func TestLiveEventsOfRangeAndKey(t *testing.T) {
 	st := newStore(t, 0)
-	h := newHub(t, st, Options{})
+	h := newHub(st, Options{})
 	rng, one := h.NewStream(), h.NewStream()
 	rng.Create(create("a", "b", 0))
 	one.Create(create("a2", "", 0))
@@ -32,7 +32,7 @@ func TestLiveEventsOfRangeAndKey(t *testing.T) {
 
 func TestAllKeysFromAndPrefixEnds(t *testing.T) {
 	st := newStore(t, 0)
-	h := newHub(t, st, Options{})
+	h := newHub(st, Options{})
 	from := h.NewStream()
 	from.Create(create("b", "\x00", 0))
 	st.put("a", "1")
@@ -45,7 +45,7 @@ func TestAllKeysFromAndPrefixEnds(t *testing.T) {
 func TestPrevKVAndFilters(t *testing.T) {
 	st := newStore(t, 0)
 	st.put("k", "1")
-	h := newHub(t, st, Options{})
+	h := newHub(st, Options{})
 	withPrev, noPut, noDel := h.NewStream(), h.NewStream(), h.NewStream()
 	r := create("k", "", 0)
 	r.PrevKv = true
@@ -73,7 +73,7 @@ func TestCompactedStartRevision(t *testing.T) {
 	if got := st.kv.CompactedRevision(); got != 8 {
 		t.Fatalf("compacted revision %d, want 8", got)
 	}
-	h := newHub(t, st, Options{})
+	h := newHub(st, Options{})
 	gone, kept := h.NewStream(), h.NewStream()
 	gone.Create(create("k", "", 8))
 	kept.Create(create("k", "", 9))
@@ -90,7 +90,7 @@ func TestCompactedStartRevision(t *testing.T) {
 
 func TestHubBehindRetentionCompactsSyncedWatchers(t *testing.T) {
 	st := newStore(t, 2)
-	h := newHub(t, st, Options{})
+	h := newHub(st, Options{})
 	s := h.NewStream()
 	s.Create(create("k", "", 0))
 	for i := 2; i <= 6; i++ {
@@ -107,7 +107,7 @@ func TestReplayIsPacedByTheClient(t *testing.T) {
 	for _, k := range []string{"c", "d", "e", "f"} {
 		st.put(k, "1")
 	}
-	h := newHub(t, st, Options{MaxPendingEvents: 4, MaxEventsPerResponse: 3})
+	h := newHub(st, Options{MaxPendingEvents: 4, MaxEventsPerResponse: 3})
 	s := h.NewStream()
 	s.Create(create("a", "\x00", 2))
 	h.poll()
@@ -129,7 +129,7 @@ func TestReplayIsPacedByTheClient(t *testing.T) {
 
 func TestSlowWatcherIsCanceled(t *testing.T) {
 	st := newStore(t, 0)
-	h := newHub(t, st, Options{MaxPendingEvents: 3})
+	h := newHub(st, Options{MaxPendingEvents: 3})
 	slow, fast := h.NewStream(), h.NewStream()
 	slow.Create(create("k", "", 0))
 	fast.Create(create("k", "", 0))
@@ -152,7 +152,7 @@ func TestSlowWatcherIsCanceled(t *testing.T) {
 
 func TestIDsCancelAndRefusals(t *testing.T) {
 	st := newStore(t, 0)
-	h := newHub(t, st, Options{})
+	h := newHub(st, Options{})
 	s := h.NewStream()
 	s.Create(create("k0", "", 0))
 	r := create("k5", "", 0)
@@ -183,7 +183,7 @@ func TestIDsCancelAndRefusals(t *testing.T) {
 
 func TestFutureStartRevision(t *testing.T) {
 	st := newStore(t, 0)
-	h := newHub(t, st, Options{})
+	h := newHub(st, Options{})
 	s := h.NewStream()
 	s.Create(create("k", "", 3))
 	st.put("k", "a")
@@ -194,7 +194,7 @@ func TestFutureStartRevision(t *testing.T) {
 
 func TestProgressNotifications(t *testing.T) {
 	st := newStore(t, 0)
-	h := newHub(t, st, Options{})
+	h := newHub(st, Options{})
 	p, q := h.NewStream(), h.NewStream()
 	r := create("k", "", 0)
 	r.ProgressNotify = true
@@ -224,7 +224,7 @@ func TestProgressNotifications(t *testing.T) {
 
 func TestStopEndsStreams(t *testing.T) {
 	st := newStore(t, 0)
-	h := newHub(t, st, Options{})
+	h := newHub(st, Options{})
 	h.Start()
 	s := h.NewStream()
 	s.Create(create("k", "", 0))
@@ -252,7 +252,7 @@ func TestByteLimits(t *testing.T) {
 	st := newStore(t, 0)
 	// Each event below encodes to a little over 1000 bytes: two fit in
 	// 2500 pending bytes, a third does not; a response holds one.
-	h := newHub(t, st, Options{MaxPendingBytes: 2500, MaxResponseBytes: 1500})
+	h := newHub(st, Options{MaxPendingBytes: 2500, MaxResponseBytes: 1500})
 	s := h.NewStream()
 	s.Create(create("k", "", 0))
 	big := strings.Repeat("v", 1000)
@@ -275,7 +275,7 @@ func TestByteLimits(t *testing.T) {
 
 func TestStuckClientCollectsOneProgressResponse(t *testing.T) {
 	st := newStore(t, 0)
-	h := newHub(t, st, Options{})
+	h := newHub(st, Options{})
 	s := h.NewStream()
 	r := create("k", "", 0)
 	r.ProgressNotify = true
@@ -298,7 +298,7 @@ func TestFragmentsOnlyWhenAsked(t *testing.T) {
 	st := newStore(t, 0)
 	// The put events of k1..k3 take a little over 110 bytes each, k4's
 	// about 20: one big event fits in a response of 150 bytes, with k4.
-	h := newHub(t, st, Options{MaxResponseBytes: 150})
+	h := newHub(st, Options{MaxResponseBytes: 150})
 	whole, frag := h.NewStream(), h.NewStream()
 	whole.Create(create("k", "\x00", 0))
 	r := create("k", "\x00", 0)
