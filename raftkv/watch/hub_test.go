@@ -142,7 +142,7 @@ func TestSlowWatcherIsCanceled(t *testing.T) {
 	got := take(t, slow)
 	check(t, got[:2], "id=0 rev=1 created", "id=0 rev=4 PUT k@2=2 PUT k@3=3 PUT k@4=4")
 	if len(got) != 3 || !got[2].Canceled || got[2].Header.Revision != 5 ||
-		!strings.Contains(got[2].CancelReason, "more than 3 events") {
+		!strings.Contains(got[2].CancelReason, "more than 3 events or 16777216 bytes") {
 		t.Fatalf("want a cancel at revision 5 after the events, got %q", describe(got))
 	}
 	if n := len(h.watchers); n != 1 {

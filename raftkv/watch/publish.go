@@ -87,7 +87,7 @@ func (h *Hub) publish() error {
 func (h *Hub) deliverLive(w *watcher, evs []*mvccpb.Event) {
 	if !w.stream.queueEvents(w, h.rev, evs, h.opts) {
 		h.remove(w)
-		w.stream.queueCanceled(w, h.rev, slowReason(h.opts.MaxPendingEvents))
+		w.stream.queueCanceled(w, h.rev, slowReason(h.opts))
 	}
 }
 

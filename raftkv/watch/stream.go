@@ -18,8 +18,9 @@ const (
 	reasonBadRange    = "mvcc: watcher range is empty"
 )
 
-func slowReason(limit int) string {
-	return fmt.Sprintf("raftkv: watcher canceled: more than %d events were waiting for the client; watch again from the last revision received", limit)
+func slowReason(o Options) string {
+	return fmt.Sprintf("raftkv: watcher canceled: more than %d events or %d bytes were waiting for the client; watch again from the last revision received",
+		o.MaxPendingEvents, o.MaxPendingBytes)
 }
 
 // Stream is one client's watch stream: its watchers and the responses
