@@ -73,6 +73,7 @@ type Hub struct {
 	mu       sync.Mutex
 	rev      int64 // every event up to rev has been handed to synced watchers
 	watchers map[*watcher]struct{}
+	index    index // the watchers again, by what they watch
 	unsynced int
 	streams  map[*Stream]struct{}
 	stopped  bool
@@ -90,6 +91,7 @@ func New(src Source, opts Options) *Hub {
 		done:     make(chan struct{}),
 		rev:      src.Revision(),
 		watchers: make(map[*watcher]struct{}),
+		index:    newIndex(),
 		streams:  make(map[*Stream]struct{}),
 	}
 }

@@ -45,6 +45,7 @@ func (s *Stream) Create(r *pb.WatchCreateRequest) {
 	w.synced = w.next > h.rev
 	s.watchers[id] = w
 	h.watchers[w] = struct{}{}
+	h.index.add(w)
 	s.push(w, &pb.WatchResponse{Header: header(h.rev), WatchId: id, Created: true})
 	if !w.synced {
 		h.unsynced++

@@ -49,11 +49,11 @@ func (h *Hub) publish() error {
 		return nil
 	}
 	g := revGroup{flush: func(rev int64, evs []*mvccpb.Event) {
-		for w := range h.watchers {
+		h.index.each(rev, evs, func(w *watcher) {
 			if w.synced && rev >= w.next {
 				h.deliverLive(w, evs)
 			}
-		}
+		})
 	}}
 	from := h.rev + 1
 	h.rev = target // delivered responses report the revision being reached
@@ -63,17 +63,15 @@ func (h *Hub) publish() error {
 	})
 	if err == nil {
 		g.done()
+		return nil
 	}
+	// A synced watcher's next stays where it started (at most the hub's
+	// revision then, plus one, unless it watches from the future): every
+	// revision since has been handed to it, so from is where it resumes.
 	for w := range h.watchers {
-		if !w.synced {
-			continue
-		}
-		switch {
-		case err != nil:
+		if w.synced {
 			w.synced, w.next = false, max(w.next, from)
 			h.unsynced++
-		case w.next <= target:
-			w.next = target + 1
 		}
 	}
 	if errors.Is(err, kv.ErrCompacted) {
@@ -141,6 +139,7 @@ func (h *Hub) remove(w *watcher) {
 		return
 	}
 	delete(h.watchers, w)
+	h.index.remove(w)
 	if !w.synced {
 		h.unsynced--
 	}

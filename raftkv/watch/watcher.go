@@ -19,8 +19,9 @@ type watcher struct {
 	progress bool
 	fragment bool
 
-	next   int64 // first revision not yet handed to the stream
-	synced bool
+	next    int64 // replaying: the first revision not yet handed out; synced: the first wanted
+	synced  bool
+	offered int64 // the last revision publish offered w, to offer it once
 
 	pending        load // events queued in the outbox and not yet taken
 	active         bool // events were queued since the last progress tick
