@@ -121,6 +121,7 @@ func init() {
 		"send-snapshot":                   (*InteractionEnv).handleSendSnapshot,
 		"raft-log":                        (*InteractionEnv).handleRaftLog,
 		"raft-state":                      (*InteractionEnv).handleRaftState,
+		"storage-state":                   (*InteractionEnv).handleStorageState,
 		"status":                          (*InteractionEnv).handleStatus,
 		"log-level":                       (*InteractionEnv).handleLogLevel,
 		"restart":                         (*InteractionEnv).handleRestart,

@@ -134,6 +134,25 @@ func (env *InteractionEnv) handleRaftLog(t *testing.T, d datadriven.TestData) er
 	return env.printLog(n)
 }
 
+// storage-state ID prints what the node's storage holds, which is what a
+// restart recovers: the hard state, the snapshot's metadata and the log.
+func (env *InteractionEnv) handleStorageState(t *testing.T, d datadriven.TestData) error {
+	n, err := env.oneNode(d, nil)
+	if err != nil {
+		return err
+	}
+	hs, _, err := n.Storage.InitialState()
+	if err != nil {
+		return fmt.Errorf("node %d: reading hard state: %w", n.Config.ID, err)
+	}
+	snap, err := n.Storage.Snapshot()
+	if err != nil {
+		return fmt.Errorf("node %d: reading snapshot: %w", n.Config.ID, err)
+	}
+	fmt.Fprintf(&env.out, "HardState %s\nSnapshot %s\n", raft.DescribeHardState(hs), raft.DescribeSnapshot(snap))
+	return env.printLog(n)
+}
+
 func (env *InteractionEnv) printLog(n *Node) error {
 	first, err := n.Storage.FirstIndex()
 	if err != nil {
