@@ -11,6 +11,7 @@ import (
 
 	"github.com/tickraft/raft"
 	"github.com/tickraft/raft/raftkv/kv"
+	"github.com/tickraft/raft/raftkv/metrics"
 	"github.com/tickraft/raft/raftkv/watch"
 )
 
@@ -68,6 +69,10 @@ type Config struct {
 	// Logger, the rest is dropped).
 	Logger     *slog.Logger
 	RaftLogger raft.Logger
+	// Metrics receives the member's events: fdatasync durations, leader
+	// changes, snapshots, dropped messages and client writes (default
+	// metrics.Nop).
+	Metrics metrics.Hooks
 }
 
 func (c Config) withDefaults() (Config, error) {
@@ -97,6 +102,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.RaftLogger == nil {
 		c.RaftLogger = raftLogger{c.Logger}
+	}
+	if c.Metrics == nil {
+		c.Metrics = metrics.Nop{}
 	}
 	peers := make(map[uint64]string, len(c.Peers))
 	for id, a := range c.Peers {

@@ -167,9 +167,7 @@ func (s *Server) writeLease(ctx context.Context, cmd *kv.Command) (*kv.LeaseResu
 	if err := s.cfg.KV.Limits.Validate(cmd, len(data)); err != nil {
 		return nil, err
 	}
-	o, err := s.submit(ctx, cmd.RequestID, func(ctx context.Context) error {
-		return enqueue(s, ctx, s.propc, proposal{id: cmd.RequestID, data: data})
-	})
+	o, err := s.proposeAndWait(ctx, cmd.RequestID, data)
 	if err != nil {
 		return nil, err
 	}

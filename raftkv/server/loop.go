@@ -23,6 +23,8 @@ type loopState struct {
 	out                              []raftpb.Message
 	removed                          bool
 	heldConf                         []confRequest
+	lead                             uint64            // leader last reported to Metrics
+	dropped                          map[uint64]uint64 // transport drops already reported, by peer
 }
 
 // run is the node loop: the only goroutine that touches the RawNode.
@@ -37,6 +39,7 @@ func (s *Server) run() {
 			s.tickLeases()
 			s.tickReads()
 			s.retryHeldConf()
+			s.pollDropped()
 		case p := <-s.propc:
 			s.propose(p)
 			for i := 0; i < maxBatch && len(s.propc) > 0; i++ {
@@ -109,6 +112,9 @@ func (s *Server) handleEvents() {
 			s.rn.ReportUnreachable(ev.unreachable)
 		case ev.snapTo != 0:
 			s.rn.ReportSnapshot(ev.snapTo, ev.snapStatus)
+			if ev.snapStatus == raft.SnapshotFinish {
+				s.cfg.Metrics.SnapshotSent()
+			}
 		}
 		*ev = event{}
 	}
@@ -117,6 +123,9 @@ func (s *Server) handleEvents() {
 // handleReady routes a Ready's messages: storage work to the workers,
 // snapshots to their own streams, everything else to the transport.
 func (s *Server) handleReady(rd raft.Ready) {
+	if rd.SoftState != nil {
+		s.noteLeader(rd.SoftState.Lead)
+	}
 	for _, rs := range rd.ReadStates {
 		s.loop.reads.confirmed(rs, s.loop.applied)
 	}

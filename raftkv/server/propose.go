@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/tickraft/raft"
 	"github.com/tickraft/raft/raftkv/kv"
@@ -60,9 +61,7 @@ func (s *Server) write(ctx context.Context, cmd *kv.Command) (*pb.ResponseOp, er
 	if err := s.cfg.KV.Limits.Validate(cmd, len(data)); err != nil {
 		return nil, err
 	}
-	o, err := s.submit(ctx, cmd.RequestID, func(ctx context.Context) error {
-		return enqueue(s, ctx, s.propc, proposal{id: cmd.RequestID, data: data})
-	})
+	o, err := s.proposeAndWait(ctx, cmd.RequestID, data)
 	if err != nil {
 		return nil, err
 	}
@@ -70,6 +69,18 @@ func (s *Server) write(ctx context.Context, cmd *kv.Command) (*pb.ResponseOp, er
 		return nil, o.result.Err
 	}
 	return o.result.Response, nil
+}
+
+// proposeAndWait proposes an encoded client write and waits for its
+// outcome, reporting it to Metrics. A result error (a failed lease check,
+// say) still counts as applied: the entry was committed and applied.
+func (s *Server) proposeAndWait(ctx context.Context, id uint64, data []byte) (outcome, error) {
+	start := time.Now()
+	o, err := s.submit(ctx, id, func(ctx context.Context) error {
+		return enqueue(s, ctx, s.propc, proposal{id: id, data: data})
+	})
+	s.cfg.Metrics.ProposalDone(time.Since(start), err)
+	return o, err
 }
 
 // submit registers a waiter for id, hands the request to the loop with

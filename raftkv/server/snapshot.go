@@ -82,6 +82,7 @@ func (s *Server) restoreSnapshot(meta raftpb.SnapshotMetadata) error {
 		return fmt.Errorf("server: snapshot data reflects index %d, below its marker %d", pos.Index, meta.Index)
 	}
 	s.removeSnapFiles(meta.Index, false)
+	s.cfg.Metrics.SnapshotRestored()
 	return s.reloadLeases()
 }
 

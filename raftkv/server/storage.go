@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/tickraft/raft"
 	"github.com/tickraft/raft/raftpb"
@@ -52,8 +53,13 @@ func (s *Server) persist(m raftpb.Message) error {
 	if m.Snapshot != nil && !raft.IsEmptySnap(*m.Snapshot) {
 		meta = &m.Snapshot.Metadata
 	}
+	start := time.Now()
 	if err := s.wal.Save(hs, m.Entries, meta); err != nil {
 		return fmt.Errorf("server: writing the log: %w", err)
+	}
+	// A Save with nothing to record returns without syncing.
+	if len(m.Entries) > 0 || !raft.IsEmptyHardState(hs) || meta != nil {
+		s.cfg.Metrics.WALSync(time.Since(start))
 	}
 	if meta != nil {
 		// The marker is durable; the data it stands for was stored when
@@ -101,6 +107,7 @@ func (s *Server) markAndCompact(j *markJob) error {
 		}
 		return fmt.Errorf("server: marking a snapshot at %d: %w", j.index, err)
 	}
+	s.cfg.Metrics.SnapshotTaken()
 	if j.index <= s.cfg.CompactTail {
 		return nil
 	}

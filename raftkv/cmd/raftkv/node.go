@@ -21,6 +21,7 @@ func startNode(cfg config, log *slog.Logger, hooks metrics.Hooks) (*node, error)
 	if err != nil {
 		return nil, err
 	}
+	scfg.Metrics = hooks
 	// The peer listener is ours so that --listen-peer-addr may differ from
 	// the address the other members dial (a wildcard host, say).
 	if scfg.Listener, err = net.Listen("tcp", cfg.peerAddr); err != nil {
@@ -31,7 +32,7 @@ func startNode(cfg config, log *slog.Logger, hooks metrics.Hooks) (*node, error)
 		scfg.Listener.Close()
 		return nil, err
 	}
-	b := newBackend(s, hooks)
+	b := newBackend(s)
 	return &node{
 		backend: b,
 		errors:  serverErrors,

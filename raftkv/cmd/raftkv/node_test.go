@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -118,11 +119,35 @@ func TestSingleMemberServes(t *testing.T) {
 	}
 
 	body := scrape(t, metricsAddr)
-	for _, want := range []string{"raftkv_is_leader 1", "raftkv_has_leader 1", `raftkv_proposals_total{outcome="applied"} 1`} {
-		if !strings.Contains(body, want) {
+	// One election (none to 5), reported once by the server's loop; one
+	// write, counted once with its latency.
+	for _, want := range []string{"raftkv_is_leader 1", "raftkv_has_leader 1", "raftkv_leader_changes_total 1",
+		`raftkv_proposals_total{outcome="applied"} 1`, "raftkv_proposal_commit_seconds_count 1"} {
+		if !strings.Contains(body, want+"\n") {
 			t.Errorf("metrics lack %q", want)
 		}
 	}
+	// The bootstrap and the write each reached the WAL with an fdatasync.
+	if n := metricValue(t, body, "raftkv_wal_fsync_seconds_count"); n < 2 {
+		t.Errorf("raftkv_wal_fsync_seconds_count = %v after a put, want at least 2", n)
+	}
+}
+
+// metricValue returns the value of the sample line named name in a
+// Prometheus text scrape.
+func metricValue(t *testing.T, body, name string) float64 {
+	t.Helper()
+	for line := range strings.Lines(body) {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				t.Fatalf("metric %s: %v", name, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("scrape has no %s", name)
+	return 0
 }
 
 // A member of a cluster whose other members never start knows no leader:
