@@ -88,7 +88,7 @@ func (st *store) txnPuts(kvs ...string) {
 }
 
 // take returns what is queued on s right now, without waiting.
-func take(t *testing.T, s *Stream) []*pb.WatchResponse {
+func take(t testing.TB, s *Stream) []*pb.WatchResponse {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
 	defer cancel()
