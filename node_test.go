@@ -18,6 +18,22 @@ func nodeGoroutines() int {
 	return strings.Count(string(buf), "raft.(*node).run(")
 }
 
+// nodeGoroutinesSettle waits, up to a second, for the node goroutine count to
+// come back to want, and returns the last count. Stop returns once the loop
+// has closed its done channel, which is the loop's last act; the goroutine may
+// still show in a stack dump for an instant after that, so a leak check
+// retries, as goleak does.
+func nodeGoroutinesSettle(want int) int {
+	deadline := time.Now().Add(time.Second)
+	for {
+		n := nodeGoroutines()
+		if n == want || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // drive handles Ready from n until stop returns true: persist, apply, Advance.
 func drive(t *testing.T, n Node, s *MemoryStorage, async bool, stop func(applied []string) bool) []string {
 	t.Helper()
@@ -96,7 +112,7 @@ func TestNodeProposeAndStop(t *testing.T) {
 			t.Fatalf("async=%v: status %v", async, st)
 		}
 		n.Stop()
-		if after := nodeGoroutines(); after != before {
+		if after := nodeGoroutinesSettle(before); after != before {
 			t.Fatalf("async=%v: %d node goroutines after Stop, %d before", async, after, before)
 		}
 		n.Stop() // again: harmless

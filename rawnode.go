@@ -41,9 +41,12 @@ func NewRawNode(config *Config) (*RawNode, error) {
 // Tick advances the logical clock by one tick.
 func (rn *RawNode) Tick() { rn.raft.tick() }
 
-// TickQuiesced advances the clock without the consequences of a tick: no
-// heartbeat, no election. An application that quiesces idle groups calls
-// it so that a woken group does not campaign at once. Use with care.
+// TickQuiesced advances the election clock without acting on it: a leader
+// sends no heartbeat and a follower does not campaign on this call. The
+// elapsed time still counts, so a follower woken by a normal Tick after an
+// election timeout's worth of quiesced ticks campaigns at once (as in v3.6).
+// An application that quiesces idle groups must wake a group's leader first
+// or accept that election. Use with care.
 func (rn *RawNode) TickQuiesced() { rn.raft.electionElapsed++ }
 
 // Campaign makes the node campaign to become leader.
