@@ -17,12 +17,27 @@ type WatchBackend interface {
 
 // watchServer picks the Watch service for the backend.
 func (s *Server) watchServer() pb.WatchServer {
-	if wb, ok := s.backend.(WatchBackend); ok {
-		if hub := wb.WatchHub(); hub != nil {
-			return watchService{s: s, hub: hub}
-		}
+	if hub := s.watchHub(); hub != nil {
+		return watchService{s: s, hub: hub}
 	}
 	return noWatchService{}
+}
+
+func (s *Server) watchHub() *watch.Hub {
+	if wb, ok := s.backend.(WatchBackend); ok {
+		return wb.WatchHub()
+	}
+	return nil
+}
+
+// EndWatches stops the backend's watch hub, ending every watch stream with
+// etcd's "server stopped" and refusing new ones. Call it before
+// grpc.Server.GracefulStop, which would otherwise wait for watch streams,
+// which never end by themselves.
+func (s *Server) EndWatches() {
+	if hub := s.watchHub(); hub != nil {
+		hub.Stop()
+	}
 }
 
 // watchService serves etcd's Watch stream from a watch.Hub: the handler's

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +16,9 @@ import (
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
 )
 
 // newWatchEnv serves a fake backend whose store keeps history revisions
@@ -243,5 +247,53 @@ func TestWatchFragmentsJoinedByTheClient(t *testing.T) {
 	resp := <-wch
 	if err := resp.Err(); err != nil || len(resp.Events) != 3 {
 		t.Fatalf("fragmented revision through the client: %d events, err %v; want 3 in one response", len(resp.Events), err)
+	}
+}
+
+func TestEndWatchesLetsAGracefulStopFinish(t *testing.T) {
+	b := newFakeBackend(t)
+	b.hub = watch.New(b.store, watch.Options{})
+	b.hub.Start()
+	t.Cleanup(b.hub.Stop)
+	srv, err := New(Config{Backend: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := grpc.NewServer(srv.ServerOptions()...)
+	srv.Register(g)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go g.Serve(lis)
+	t.Cleanup(g.Stop)
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx := testCtx(t)
+	w, err := pb.NewWatchClient(conn).Watch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Send(&pb.WatchRequest{RequestUnion: &pb.WatchRequest_CreateRequest{CreateRequest: &pb.WatchCreateRequest{Key: []byte("k")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := w.Recv(); err != nil || !r.Created {
+		t.Fatalf("create: %v, %v", r, err)
+	}
+	srv.EndWatches()
+	stopped := make(chan struct{})
+	go func() {
+		g.GracefulStop()
+		close(stopped)
+	}()
+	_, err = w.Recv()
+	wantStatus(t, "watch after EndWatches", err, codes.Unavailable, "server stopped")
+	select {
+	case <-stopped:
+	case <-ctx.Done():
+		t.Fatal("GracefulStop still waits for the watch stream")
 	}
 }

@@ -88,6 +88,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, start startFunc, rea
 	case err := <-served:
 		cause = fmt.Errorf("client gRPC server: %w", err)
 	}
+	api.EndWatches()
 	gracefulStop(g, shutdownGrace)
 	if err := n.stop(); err != nil {
 		cause = errors.Join(cause, fmt.Errorf("stopping the member: %w", err))
