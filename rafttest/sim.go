@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strings"
 
+	"github.com/anishathalye/porcupine"
 	"github.com/tickraft/raft"
 )
 
@@ -46,6 +47,13 @@ type SimOptions struct {
 	Bug      SimBug
 	// Churn adds membership changes to the faults.
 	Churn bool
+	// NoReadFloor leaves reads to the linearizability check alone, without
+	// the direct check of each read index against the writes applied before.
+	NoReadFloor bool
+	// LeaseReads serves reads with ReadOnlyLeaseBased on the seeds that
+	// draw CheckQuorum. Off by default: the simulator finds stale lease
+	// reads (see simLeaseReads in sim_client.go).
+	LeaseReads bool
 }
 
 // simParams are the per-seed choices: the cluster and how often each fault
@@ -63,6 +71,9 @@ type simParams struct {
 	// pReady and pDisk slow nodes and disks down: the chance per step that
 	// a node handles its Ready, or a storage thread does one piece of work.
 	pReady, pDisk float64
+	// lease serves reads with ReadOnlyLeaseBased; it needs checkQuorum.
+	lease   bool
+	clients int
 }
 
 func drawParams(r *rand.Rand) simParams {
@@ -86,6 +97,8 @@ func drawParams(r *rand.Rand) simParams {
 		pRead:       f(0.1),
 		pReady:      0.3 + f(0.7),
 		pDisk:       0.2 + f(0.8),
+		// Drawn last, so that the draws above stay as they were.
+		clients: 4 + r.IntN(9),
 	}
 }
 
@@ -94,9 +107,9 @@ func (p simParams) String() string {
 	if p.async {
 		mode = "async"
 	}
-	return fmt.Sprintf("nodes=%d storage=%s prevote=%t checkquorum=%t drop=%.3f delay=%.3f reorder=%.3f dup=%.3f "+
+	return fmt.Sprintf("nodes=%d storage=%s prevote=%t checkquorum=%t lease=%t clients=%d drop=%.3f delay=%.3f reorder=%.3f dup=%.3f "+
 		"partition=%.4f heal=%.4f crash=%.4f compact=%.3f transfer=%.4f propose=%.3f ready=%.2f disk=%.2f",
-		p.nodes, mode, p.preVote, p.checkQuorum, p.pDrop, p.pDelay, p.pReorder, p.pDup,
+		p.nodes, mode, p.preVote, p.checkQuorum, p.lease, p.clients, p.pDrop, p.pDelay, p.pReorder, p.pDup,
 		p.pPartition, p.pHeal, p.pCrash, p.pCompact, p.pTransfer, p.pPropose, p.pReady, p.pDisk)
 }
 
@@ -138,6 +151,11 @@ type Sim struct {
 	proposed     map[string]bool // accepted by Propose, not yet applied
 	nextRead     int
 	reads        map[string]pendingRead
+	clients      []*simClient
+	// history holds the clients' answered operations; kvLog the command
+	// applied at each index, for rebuilding stores.
+	history []porcupine.Operation
+	kvLog   map[uint64]kvCommand
 	// Figures for the report.
 	Stats SimStats
 }
@@ -154,6 +172,10 @@ type SimStats struct {
 	LeadersChecked int
 	// Reads counts reads confirmed by ReadIndex.
 	Reads int
+	// ClientOps counts the clients' answered operations, Retries their
+	// attempts after the first, Deduplicated the commands the stores
+	// recognised as already applied.
+	ClientOps, Retries, Deduplicated int
 }
 
 // Violation is an invariant the run broke, with the events leading to it.
@@ -161,9 +183,14 @@ type Violation struct {
 	Seed  uint64
 	Steps int
 	Churn bool
-	Step  int64
-	What  string
-	Trace string
+	// LeaseReads is the run's SimOptions.LeaseReads.
+	LeaseReads bool
+	Step       int64
+	What       string
+	Trace      string
+	// Visualization is the HTML file porcupine drew a non-linearizable
+	// history in, if that is the violation.
+	Visualization string
 }
 
 func (v *Violation) Error() string {
@@ -176,17 +203,31 @@ func (v *Violation) Repro() string {
 	if v.Churn && v.Seed%2 == 1 {
 		cmd += " -sim.churn" // the sweep adds churn to even seeds only
 	}
+	if v.LeaseReads {
+		cmd += " -sim.lease"
+	}
 	return cmd
 }
 
 // NewSim builds the cluster for opts.
-func NewSim(opts SimOptions) *Sim {
+func NewSim(opts SimOptions) *Sim { return newSim(opts, nil) }
+
+// newSim builds the cluster, letting adjust change the seed's choices.
+func newSim(opts SimOptions, adjust func(*simParams)) *Sim {
 	if opts.TraceLen == 0 {
 		opts.TraceLen = 60
 	}
 	rng := rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))
-	s := &Sim{opts: opts, rng: rng, faulty: true, proposed: map[string]bool{}, reads: map[string]pendingRead{}}
+	s := &Sim{opts: opts, rng: rng, faulty: true, proposed: map[string]bool{}, reads: map[string]pendingRead{},
+		kvLog: map[uint64]kvCommand{}}
 	s.params = drawParams(rng)
+	s.params.lease = opts.LeaseReads && s.params.checkQuorum
+	if adjust != nil {
+		adjust(&s.params)
+	}
+	for i := range s.params.clients {
+		s.clients = append(s.clients, &simClient{id: i})
+	}
 	s.logger = captureLogger{out: &strings.Builder{}, level: LevelNone}
 	s.trace = newSimTrace(opts.TraceLen)
 	s.check = newChecker(s)
@@ -215,11 +256,14 @@ func (s *Sim) Run() (err error) {
 			return err
 		}
 	}
-	return s.runLiveness()
+	if err := s.runLiveness(); err != nil {
+		return err
+	}
+	return s.checkLinearizable()
 }
 
 func (s *Sim) violation(what string) error {
-	return &Violation{Seed: s.opts.Seed, Steps: s.opts.Steps, Churn: s.opts.Churn, Step: s.step, What: what, Trace: s.trace.String()}
+	return &Violation{Seed: s.opts.Seed, Steps: s.opts.Steps, Churn: s.opts.Churn, LeaseReads: s.opts.LeaseReads, Step: s.step, What: what, Trace: s.trace.String()}
 }
 
 func (s *Sim) runStep() error {
@@ -252,9 +296,7 @@ func (s *Sim) randomNode() *simNode { return s.nodes[s.rng.IntN(len(s.nodes))] }
 
 func (s *Sim) injectFaults() {
 	p := s.params
-	if s.rng.Float64() < p.pPropose {
-		s.propose(s.randomNode())
-	}
+	s.clientsStep()
 	if s.rng.Float64() < p.pPartition {
 		s.net.partition(s)
 	}
@@ -275,14 +317,12 @@ func (s *Sim) injectFaults() {
 	if s.rng.Float64() < p.pTransfer {
 		s.transfer()
 	}
-	if s.rng.Float64() < p.pRead {
-		s.read(s.randomNode())
-	}
 	if s.opts.Churn && s.rng.Float64() < p.pChurn {
 		s.churn()
 	}
 }
 
+// propose makes an anonymous proposal at n, which no client waits for.
 func (s *Sim) propose(n *simNode) {
 	s.nextProposal++
 	data := fmt.Sprintf("p%d", s.nextProposal)

@@ -23,6 +23,10 @@ type simNode struct {
 	dur     *raft.MemoryStorage
 	pending []simOp
 	applied uint64
+	// kv is the state machine, as of kv.index (normally applied); waitReads
+	// the confirmed reads waiting for it to catch up.
+	kv        *kvStore
+	waitReads []waitingRead
 	// confs records the configuration after each applied conf change and
 	// installed snapshot, oldest first.
 	confs []indexedConf
@@ -77,6 +81,8 @@ func newSimNode(s *Sim, id uint64) *simNode {
 	mustOK(n.dur.ApplySnapshot(boot))
 	mustOK(n.dur.SetHardState(pb.HardState{Term: 1, Commit: 1}))
 	n.applied = 1
+	n.kv = newKVStore()
+	n.kv.index = 1
 	n.confs = []indexedConf{{index: 1, cs: boot.Metadata.ConfState}}
 	return n
 }
@@ -114,6 +120,10 @@ func (n *simNode) start() {
 	// The state machine survives a crash, but it restarts no further than
 	// the durable commit index and no earlier than the snapshot.
 	n.applied = max(snap.Metadata.Index, min(n.applied, hs.Commit))
+	if n.kv.index != n.applied {
+		n.kv = n.s.kvAt(n.applied)
+	}
+	n.waitReads = nil
 	n.confs = slices.DeleteFunc(n.confs, func(c indexedConf) bool { return c.index > n.applied })
 	n.incarnation++
 	cfg := &raft.Config{
@@ -126,6 +136,7 @@ func (n *simNode) start() {
 		MaxInflightMsgs:    64,
 		AsyncStorageWrites: n.s.params.async,
 		PreVote:            n.s.params.preVote,
+		ReadOnlyOption:     n.readOnlyOption(),
 		CheckQuorum:        n.s.params.checkQuorum,
 		StepDownOnRemoval:  true,
 		Logger:             &n.s.logger,
@@ -209,6 +220,8 @@ func (n *simNode) persist(hs pb.HardState, ents []pb.Entry, snap *pb.Snapshot) {
 	if snap != nil && !raft.IsEmptySnap(*snap) {
 		n.write(simOp{kind: opSnap, snap: *snap})
 		n.applied = snap.Metadata.Index
+		n.kv = n.s.kvAt(n.applied)
+		n.serveReads()
 		n.confs = append(n.confs, indexedConf{index: snap.Metadata.Index, cs: snap.Metadata.ConfState})
 		n.s.Stats.Snapshots++
 	}
@@ -255,11 +268,18 @@ func (n *simNode) apply(ents []pb.Entry) {
 			n.applyConfChange(e)
 		}
 		n.applied = max(n.applied, e.Index)
+		switch {
+		case e.Index == n.kv.index+1:
+			n.applyKV(e.Data)
+		case e.Index > n.kv.index+1:
+			n.s.check.fail(fmt.Sprintf("apply: node %d applied entry %d with its store at %d", n.id, e.Index, n.kv.index))
+		}
 		if len(e.Data) > 0 && n.s.proposed[string(e.Data)] {
 			delete(n.s.proposed, string(e.Data))
 			n.s.Stats.Applied++
 		}
 	}
+	n.serveReads()
 }
 
 // work lets the node do what a busy process would this step: handle its

@@ -16,19 +16,28 @@ import (
 type pendingRead struct {
 	node    uint64
 	applied uint64
+	// client asked for the read; nil for a read nobody waits for.
+	client *simClient
 }
 
-func (s *Sim) read(n *simNode) {
+// read asks n for a read on behalf of c (which may be nil).
+func (s *Sim) read(n *simNode, c *simClient) {
 	s.nextRead++
 	ctx := fmt.Sprintf("r%d", s.nextRead)
 	floor := s.check.maxApplied
+	s.reads[ctx] = pendingRead{node: n.id, applied: floor, client: c}
+	if c != nil {
+		c.readCtx = ctx
+	}
 	if s.opts.Bug == BugStaleReads {
 		// Serve from the local state machine without asking anyone.
-		s.trace.addf(s, "read %s at %d served locally at %d", ctx, n.id, n.applied)
-		s.check.readServed(n, ctx, n.applied, floor)
+		s.trace.addf(s, "read %s at %d served locally at %d", ctx, n.id, n.kv.index)
+		if !s.opts.NoReadFloor {
+			s.check.readServed(n, ctx, n.kv.index, floor)
+		}
+		n.answerRead(ctx)
 		return
 	}
-	s.reads[ctx] = pendingRead{node: n.id, applied: floor}
 	s.trace.addf(s, "read %s at %d (applied anywhere: %d)", ctx, n.id, floor)
 	n.rn.ReadIndex([]byte(ctx))
 }
@@ -44,8 +53,12 @@ func (n *simNode) readStates(rss []raft.ReadState) {
 		}
 		n.s.trace.addf(n.s, "read %s at %d confirmed at index %d", ctx, n.id, rs.Index)
 		n.s.Stats.Reads++
-		n.s.check.readServed(n, ctx, rs.Index, r.applied)
+		if !n.s.opts.NoReadFloor {
+			n.s.check.readServed(n, ctx, rs.Index, r.applied)
+		}
+		n.waitReads = append(n.waitReads, waitingRead{ctx: ctx, index: rs.Index})
 	}
+	n.serveReads()
 }
 
 // readServed checks a read served at index against the writes applied

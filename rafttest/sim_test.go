@@ -3,6 +3,7 @@ package rafttest
 import (
 	"errors"
 	"flag"
+	"os"
 	"strings"
 	"testing"
 )
@@ -13,6 +14,7 @@ var (
 	simSteps    = flag.Int("sim.steps", 3000, "faulty steps per simulator seed")
 	simTraceLen = flag.Int("sim.trace", 60, "events shown before a simulator failure")
 	simChurn    = flag.Bool("sim.churn", false, "add membership changes to every seed, not only the even ones")
+	simLease    = flag.Bool("sim.lease", false, "serve reads by lease on the seeds with CheckQuorum (known to fail)")
 )
 
 // TestSim sweeps seeds through the fault simulator; -sim.seed=N runs one.
@@ -27,7 +29,7 @@ func TestSim(t *testing.T) {
 	}
 	var total SimStats
 	for _, seed := range seeds {
-		sim := NewSim(SimOptions{Seed: seed, Steps: *simSteps, TraceLen: *simTraceLen, Churn: *simChurn || seed%2 == 0})
+		sim := NewSim(SimOptions{Seed: seed, Steps: *simSteps, TraceLen: *simTraceLen, Churn: *simChurn || seed%2 == 0, LeaseReads: *simLease})
 		if err := sim.Run(); err != nil {
 			reportViolation(t, sim, err)
 			continue
@@ -42,14 +44,19 @@ func TestSim(t *testing.T) {
 		total.LeadersChecked += st.LeadersChecked
 		total.Reads += st.Reads
 		total.Reconfigured += st.Reconfigured
+		total.ClientOps += st.ClientOps
+		total.Retries += st.Retries
+		total.Deduplicated += st.Deduplicated
 		total.LivenessTicks = max(total.LivenessTicks, st.LivenessTicks)
 		if testing.Verbose() {
 			t.Logf("seed %d: %s\n  %+v", seed, sim.Params(), st)
 		}
 	}
-	t.Logf("%d seeds, %d steps: %d proposals, %d applied, %d crashes, %d snapshots installed, %d conf changes (%d applications), %d leaders checked complete, %d reads; slowest recovery %d ticks",
+	t.Logf("%d seeds, %d steps: %d proposals, %d applied, %d crashes, %d snapshots installed, %d conf changes (%d applications), %d leaders checked complete, %d reads; slowest recovery %d ticks; "+
+		"clients: %d operations linearizable, %d retries, %d duplicate commands skipped",
 		len(seeds), total.Steps, total.Proposed, total.Applied, total.Crashes, total.Snapshots,
-		total.ConfChanges, total.Reconfigured, total.LeadersChecked, total.Reads, total.LivenessTicks)
+		total.ConfChanges, total.Reconfigured, total.LeadersChecked, total.Reads, total.LivenessTicks,
+		total.ClientOps, total.Retries, total.Deduplicated)
 }
 
 func reportViolation(t *testing.T, sim *Sim, err error) {
@@ -86,26 +93,35 @@ func TestInjectedBugsAreCaught(t *testing.T) {
 	for _, tc := range []struct {
 		bug   SimBug
 		churn bool
-		want  []string // a violation must name one of these invariants
+		// noFloor leaves stale reads to porcupine alone.
+		noFloor bool
+		want    []string // a violation must name one of these invariants
 	}{
-		{BugLyingDisk, false, []string{"durable before acknowledged"}},
-		{BugLyingDisk, true, []string{"durable before acknowledged"}},
-		{BugForgetVote, false, []string{"election safety", "vote safety"}},
-		{BugApplyUnstable, false, []string{"apply:", "state machine safety"}},
-		{BugTruncateLog, false, []string{"leader completeness", "state machine safety", "committed entries"}},
-		{BugStaleReads, false, []string{"read linearizability"}},
+		{BugLyingDisk, false, false, []string{"durable before acknowledged"}},
+		{BugLyingDisk, true, false, []string{"durable before acknowledged"}},
+		{BugForgetVote, false, false, []string{"election safety", "vote safety"}},
+		{BugApplyUnstable, false, false, []string{"apply:", "state machine safety"}},
+		{BugTruncateLog, false, false, []string{"leader completeness", "state machine safety", "committed entries"}},
+		{BugStaleReads, false, false, []string{"read linearizability"}},
+		{BugStaleReads, false, true, []string{"linearizability:"}},
 	} {
 		name := tc.bug.String()
 		if tc.churn {
 			name += "/churn"
 		}
+		if tc.noFloor {
+			name += "/porcupine"
+		}
 		t.Run(name, func(t *testing.T) {
 			for seed := uint64(1); seed <= 30; seed++ {
-				sim := NewSim(SimOptions{Seed: seed, Steps: 2000, Bug: tc.bug, Churn: tc.churn})
+				sim := NewSim(SimOptions{Seed: seed, Steps: 2000, Bug: tc.bug, Churn: tc.churn, NoReadFloor: tc.noFloor})
 				err := sim.Run()
 				var v *Violation
 				if !errors.As(err, &v) {
 					continue
+				}
+				if v.Visualization != "" {
+					checkVisualization(t, v.Visualization)
 				}
 				for _, w := range tc.want {
 					if strings.HasPrefix(v.What, w) {
@@ -117,5 +133,21 @@ func TestInjectedBugsAreCaught(t *testing.T) {
 			}
 			t.Fatalf("no seed in 1..30 caught %s with %v", tc.bug, tc.want)
 		})
+	}
+}
+
+// checkVisualization requires porcupine's drawing of a failed history to
+// exist, and removes it.
+func checkVisualization(t *testing.T, path string) {
+	t.Helper()
+	html, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("reading the visualization: %v", err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(html), "<html") {
+		t.Fatalf("visualization %s is not an HTML page: %.200q", path, html)
 	}
 }
