@@ -57,6 +57,10 @@ type Config struct {
 	SnapshotBytes   uint64
 	CompactTail     uint64
 
+	// beforeSave, set only by tests, runs in the append goroutine before
+	// each wal.Save with the number of messages merged into it.
+	beforeSave func(msgs int)
+
 	// KV configures the state machine; WALSegmentSize the log's segments.
 	KV             kv.Options
 	WALSegmentSize int64

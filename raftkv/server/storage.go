@@ -23,14 +23,27 @@ type markJob struct {
 	cs    raftpb.ConfState
 }
 
-// appendLoop persists raft's writes in order. Each MsgStorageAppend is
-// one wal.Save (one fdatasync); only then are its responses released: the
-// acknowledgements to raft and the messages (votes, append responses)
-// that must not leave before the write is durable.
+// appendLoop persists raft's writes in order. Every MsgStorageAppend
+// already queued behind the first (up to the batch bounds, and never past
+// a marker job) is merged into one wal.Save, one fdatasync; only then are
+// the messages' responses released, in order: the acknowledgements to
+// raft and the messages (votes, append responses) that must not leave
+// before the write is durable.
 func (s *Server) appendLoop() {
 	defer s.workers.Done()
 	failed := false
-	for job := range s.appendc {
+	var held *appendJob // taken from appendc but left for the next round
+	for {
+		var job appendJob
+		if held != nil {
+			job, held = *held, nil
+		} else {
+			j, ok := <-s.appendc
+			if !ok {
+				return
+			}
+			job = j
+		}
 		if failed {
 			continue
 		}
@@ -38,7 +51,10 @@ func (s *Server) appendLoop() {
 		if job.mark != nil {
 			err = s.markAndCompact(job.mark)
 		} else {
-			err = s.persist(job.msg)
+			var b appendBatch
+			b.add(&job.msg)
+			held = s.fillAppendBatch(&b)
+			err = s.persist(&b)
 		}
 		if err != nil {
 			failed = true
@@ -47,31 +63,49 @@ func (s *Server) appendLoop() {
 	}
 }
 
-func (s *Server) persist(m raftpb.Message) error {
-	hs := raftpb.HardState{Term: m.Term, Vote: m.Vote, Commit: m.Commit}
-	var meta *raftpb.SnapshotMetadata
-	if m.Snapshot != nil && !raft.IsEmptySnap(*m.Snapshot) {
-		meta = &m.Snapshot.Metadata
+// fillAppendBatch adds the appends queued now to b. It returns the job
+// that ends the batch (a marker job, or a message that must start the
+// next batch), if it took one.
+func (s *Server) fillAppendBatch(b *appendBatch) *appendJob {
+	for !b.full() {
+		select {
+		case j, ok := <-s.appendc:
+			if !ok {
+				return nil
+			}
+			if j.mark != nil || !b.add(&j.msg) {
+				return &j
+			}
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+func (s *Server) persist(b *appendBatch) error {
+	if s.cfg.beforeSave != nil {
+		s.cfg.beforeSave(b.msgs)
 	}
 	start := time.Now()
-	if err := s.wal.Save(hs, m.Entries, meta); err != nil {
+	if err := s.wal.Save(b.hs, b.ents, b.snap); err != nil {
 		return fmt.Errorf("server: writing the log: %w", err)
 	}
 	// A Save with nothing to record returns without syncing.
-	if len(m.Entries) > 0 || !raft.IsEmptyHardState(hs) || meta != nil {
+	if len(b.ents) > 0 || !raft.IsEmptyHardState(b.hs) || b.snap != nil {
 		s.cfg.Metrics.WALSync(time.Since(start))
 	}
-	if meta != nil {
+	if b.snap != nil {
 		// The marker is durable; the data it stands for was stored when
 		// it arrived. If we crash before Restore, Open restores it.
-		if err := s.restoreSnapshot(*meta); err != nil {
+		if err := s.restoreSnapshot(*b.snap); err != nil {
 			return err
 		}
 		s.hub.Notify()
 	}
 	var local []raftpb.Message
 	var peers []raftpb.Message
-	for _, r := range m.Responses {
+	for _, r := range b.responses {
 		if r.To == s.cfg.ID {
 			local = append(local, r)
 		} else {
