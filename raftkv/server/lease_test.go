@@ -189,7 +189,15 @@ func TestLeaseExpiryKeepAliveRevoke(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	before := follower.KV().Revision()
+	// The revision before the revoke, read in the same bbolt transaction as
+	// the data (KV().Revision() is refreshed just after a commit, so right
+	// after the "kept" revoke it can still show the revision before it).
+	// The leader's linearizable read has seen every write so far.
+	cur, err := lead.Range(ctx, &pb.RangeRequest{Key: []byte("kept")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := cur.Header.Revision
 	resp, err := follower.LeaseRevoke(ctx, &pb.LeaseRevokeRequest{ID: revoked})
 	if err != nil {
 		t.Fatal(err)
