@@ -75,10 +75,11 @@ func (r *recorder) read(f func(*recorder)) {
 	f(r)
 }
 
-// eventually polls cond for up to 10 s; workers report asynchronously.
+// eventually polls cond for up to 30 s (a loaded machine under the race
+// detector is slow to catch a member up); workers report asynchronously.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		if cond() {
 			return
 		}
@@ -157,12 +158,18 @@ func TestMetricsHooks(t *testing.T) {
 	c.start(follower, false)
 	// The leader's log starts past the follower's, so only a snapshot
 	// can catch it up. Each side reports once its part is done.
+	polls := 0
 	eventually(t, "a snapshot sent and restored", func() (ok bool) {
-		recs[lead].read(func(r *recorder) { ok = r.sent > 0 })
-		if ok {
-			recs[follower].read(func(r *recorder) { ok = r.restored > 0 })
+		var sent, restored int
+		recs[lead].read(func(r *recorder) { sent = r.sent })
+		recs[follower].read(func(r *recorder) { restored = r.restored })
+		if sent > 0 && restored > 0 {
+			return true
 		}
-		return ok
+		if polls++; polls%100 == 0 {
+			t.Logf("sent %d, restored %d, follower %+v", sent, restored, c.servers[follower].Status())
+		}
+		return false
 	})
 	if v := get(t, c.servers[follower], key(59), true); v != "v" {
 		t.Fatalf("follower's local %s = %q after the snapshot, want v", key(59), v)
