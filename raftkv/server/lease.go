@@ -159,22 +159,11 @@ func (s *Server) minLeaseTTL() int64 {
 
 // writeLease proposes a lease command and waits for its outcome.
 func (s *Server) writeLease(ctx context.Context, cmd *kv.Command) (*kv.LeaseResult, error) {
-	cmd.RequestID = s.nextRequestID()
-	data, err := cmd.Encode()
+	res, err := s.writeCommand(ctx, cmd)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.cfg.KV.Limits.Validate(cmd, len(data)); err != nil {
-		return nil, err
-	}
-	o, err := s.proposeAndWait(ctx, cmd.RequestID, data)
-	if err != nil {
-		return nil, err
-	}
-	if o.result.Err != nil {
-		return nil, o.result.Err
-	}
-	return o.result.Lease, nil
+	return res.Lease, nil
 }
 
 // LeaseGrant creates a lease through raft. An ID of 0 lets the state

@@ -50,25 +50,36 @@ func (s *Server) withTimeout(ctx context.Context) (context.Context, context.Canc
 	return context.WithTimeout(ctx, s.cfg.RequestTimeout)
 }
 
-// write proposes cmd and waits for its result. A follower's proposal is
-// forwarded to the leader by raft and answered when this member applies it.
+// write proposes cmd and waits for its response.
 func (s *Server) write(ctx context.Context, cmd *kv.Command) (*pb.ResponseOp, error) {
+	res, err := s.writeCommand(ctx, cmd)
+	if err != nil {
+		return nil, err
+	}
+	return res.Response, nil
+}
+
+// writeCommand proposes cmd and waits for its applied result. A follower's
+// proposal is forwarded to the leader by raft and answered when this member
+// applies it. The result's own error (part of the replicated outcome) is
+// returned as the error.
+func (s *Server) writeCommand(ctx context.Context, cmd *kv.Command) (kv.Result, error) {
 	cmd.RequestID = s.nextRequestID()
 	data, err := cmd.Encode()
 	if err != nil {
-		return nil, err
+		return kv.Result{}, err
 	}
 	if err := s.cfg.KV.Limits.Validate(cmd, len(data)); err != nil {
-		return nil, err
+		return kv.Result{}, err
 	}
 	o, err := s.proposeAndWait(ctx, cmd.RequestID, data)
 	if err != nil {
-		return nil, err
+		return kv.Result{}, err
 	}
 	if o.result.Err != nil {
-		return nil, o.result.Err
+		return kv.Result{}, o.result.Err
 	}
-	return o.result.Response, nil
+	return o.result, nil
 }
 
 // proposeAndWait proposes an encoded client write and waits for its
