@@ -53,6 +53,7 @@ type raft struct {
 
 	reads      readIndexQueue
 	readStates []ReadState
+	lease      leaseState
 
 	electionElapsed           int
 	heartbeatElapsed          int
@@ -193,6 +194,7 @@ func (r *raft) reset(term uint64) {
 	r.pendingConfIndex = 0
 	r.uncommittedSize = 0
 	r.reads.reset()
+	r.lease.reset()
 }
 
 func (r *raft) resetRandomizedElectionTimeout() {
@@ -212,6 +214,7 @@ func (r *raft) becomeFollower(term, lead uint64) {
 
 // tick advances the logical clock by one tick.
 func (r *raft) tick() {
+	r.lease.ticks++
 	if r.state == StateLeader {
 		r.tickHeartbeat()
 	} else {
@@ -392,9 +395,11 @@ func (r *raft) stepLeaderFromPeer(m *pb.Message, pr *tracker.Progress) {
 	switch m.Type {
 	case pb.MsgAppResp:
 		pr.RecentActive = true
+		r.recordHeard(m.From)
 		r.handleAppendResponse(m, pr)
 	case pb.MsgHeartbeatResp:
 		pr.RecentActive = true
+		r.recordHeard(m.From)
 		r.handleHeartbeatResponse(m, pr)
 	case pb.MsgSnapStatus:
 		r.handleSnapStatus(m, pr)

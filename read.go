@@ -67,11 +67,12 @@ func (r *raft) handleReadIndex(m *pb.Message) {
 }
 
 // serveReadIndex answers a read at the commit index at once when no quorum
-// round is needed (a single voter, or lease-based reads), and otherwise
-// queues it; it reports whether it queued.
+// round is needed (a single voter, or a lease that provably holds), and
+// otherwise queues it; it reports whether it queued. A lease-based read
+// whose lease cannot be shown falls back to a quorum round.
 func (r *raft) serveReadIndex(m *pb.Message) bool {
 	index := r.raftLog.committed
-	if r.trk.IsSingleton() || r.cfg.ReadOnlyOption == ReadOnlyLeaseBased {
+	if r.trk.IsSingleton() || (r.cfg.ReadOnlyOption == ReadOnlyLeaseBased && r.leaseHolds()) {
 		r.answerRead(m.From, m.Entries[0].Data, index)
 		return false
 	}

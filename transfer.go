@@ -38,7 +38,10 @@ func (r *raft) handleTransferLeader(m *pb.Message, pr *tracker.Progress) {
 	r.maybeSendAppend(transferee, pr)
 }
 
+// sendTimeoutNow tells the transferee to campaign; the leader's lease ends
+// with it (lease.go).
 func (r *raft) sendTimeoutNow(to uint64) {
+	r.lease.revoked = true
 	r.send(pb.Message{To: to, Type: pb.MsgTimeoutNow})
 }
 
