@@ -426,3 +426,55 @@ func (d *detacher) aliases(s []byte) bool {
 	lo := uintptr(unsafe.Pointer(unsafe.SliceData(d.in)))
 	return p >= lo && p-lo < uintptr(len(d.in))
 }
+
+// encoder is a message type as the generic Marshal helpers see it: encode
+// writes m backwards so that it ends at b[i] and returns where it starts.
+type encoder interface {
+	Size() int
+	encode(b []byte, i int) int
+}
+
+// marshalExact encodes m into a buffer of exactly its size.
+func marshalExact[M encoder](m M) []byte {
+	b := make([]byte, m.Size())
+	m.encode(b, len(b))
+	return b
+}
+
+// marshalTo writes m to the start of b.
+func marshalTo[M encoder](m M, b []byte) (int, error) {
+	n := m.Size()
+	if err := checkBuffer(len(b), n); err != nil {
+		return 0, err
+	}
+	m.encode(b, n)
+	return n, nil
+}
+
+// marshalToSizedBuffer writes m to the end of b.
+func marshalToSizedBuffer[M encoder](m M, b []byte) (int, error) {
+	if err := checkBuffer(len(b), m.Size()); err != nil {
+		return 0, err
+	}
+	return len(b) - m.encode(b, len(b)), nil
+}
+
+// countingDecoder is a message type whose decode reports how many input
+// bytes the fields it set alias.
+type countingDecoder interface {
+	decode(b []byte) (aliased int, err error)
+	detach(d *detacher)
+}
+
+// unmarshalCopy decodes b into m, then moves the aliased bytes into one
+// fresh buffer. The copying walk runs only if some bytes field was set, and
+// also after a failure part way, as Unmarshal promises no aliasing either
+// way.
+func unmarshalCopy[M countingDecoder](m M, b []byte) error {
+	aliased, err := m.decode(b)
+	if aliased > 0 {
+		d := newCopier(b, aliased)
+		m.detach(&d)
+	}
+	return err
+}

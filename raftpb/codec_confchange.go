@@ -3,30 +3,14 @@ package raftpb
 // ConfChange fields: ID 1, Type 2, NodeID 3, Context 4 (nullable).
 
 // Marshal returns the encoding of m in a buffer allocated at its exact size.
-func (m *ConfChange) Marshal() ([]byte, error) {
-	b := make([]byte, m.Size())
-	m.encode(b, len(b))
-	return b, nil
-}
+func (m *ConfChange) Marshal() ([]byte, error) { return marshalExact(m), nil }
 
 // MarshalTo writes the encoding of m to b[:m.Size()].
-func (m *ConfChange) MarshalTo(b []byte) (int, error) {
-	n := m.Size()
-	if err := checkBuffer(len(b), n); err != nil {
-		return 0, err
-	}
-	m.encode(b, n)
-	return n, nil
-}
+func (m *ConfChange) MarshalTo(b []byte) (int, error) { return marshalTo(m, b) }
 
 // MarshalToSizedBuffer writes the encoding of m at the end of b and returns
 // its length.
-func (m *ConfChange) MarshalToSizedBuffer(b []byte) (int, error) {
-	if err := checkBuffer(len(b), m.Size()); err != nil {
-		return 0, err
-	}
-	return len(b) - m.encode(b, len(b)), nil
-}
+func (m *ConfChange) MarshalToSizedBuffer(b []byte) (int, error) { return marshalToSizedBuffer(m, b) }
 
 // Size is the length of m's encoding.
 func (m *ConfChange) Size() (n int) {
@@ -106,29 +90,15 @@ func (m *ConfChange) detach(d *detacher) { d.bytes(&m.Context) }
 // ConfChangeSingle fields: Type 1, NodeID 2.
 
 // Marshal returns the encoding of m in a buffer allocated at its exact size.
-func (m *ConfChangeSingle) Marshal() ([]byte, error) {
-	b := make([]byte, m.Size())
-	m.encode(b, len(b))
-	return b, nil
-}
+func (m *ConfChangeSingle) Marshal() ([]byte, error) { return marshalExact(m), nil }
 
 // MarshalTo writes the encoding of m to b[:m.Size()].
-func (m *ConfChangeSingle) MarshalTo(b []byte) (int, error) {
-	n := m.Size()
-	if err := checkBuffer(len(b), n); err != nil {
-		return 0, err
-	}
-	m.encode(b, n)
-	return n, nil
-}
+func (m *ConfChangeSingle) MarshalTo(b []byte) (int, error) { return marshalTo(m, b) }
 
 // MarshalToSizedBuffer writes the encoding of m at the end of b and returns
 // its length.
 func (m *ConfChangeSingle) MarshalToSizedBuffer(b []byte) (int, error) {
-	if err := checkBuffer(len(b), m.Size()); err != nil {
-		return 0, err
-	}
-	return len(b) - m.encode(b, len(b)), nil
+	return marshalToSizedBuffer(m, b)
 }
 
 // Size is the length of m's encoding.
@@ -184,30 +154,14 @@ func (m *ConfChangeSingle) decode(b []byte) error {
 // (nullable).
 
 // Marshal returns the encoding of m in a buffer allocated at its exact size.
-func (m *ConfChangeV2) Marshal() ([]byte, error) {
-	b := make([]byte, m.Size())
-	m.encode(b, len(b))
-	return b, nil
-}
+func (m *ConfChangeV2) Marshal() ([]byte, error) { return marshalExact(m), nil }
 
 // MarshalTo writes the encoding of m to b[:m.Size()].
-func (m *ConfChangeV2) MarshalTo(b []byte) (int, error) {
-	n := m.Size()
-	if err := checkBuffer(len(b), n); err != nil {
-		return 0, err
-	}
-	m.encode(b, n)
-	return n, nil
-}
+func (m *ConfChangeV2) MarshalTo(b []byte) (int, error) { return marshalTo(m, b) }
 
 // MarshalToSizedBuffer writes the encoding of m at the end of b and returns
 // its length.
-func (m *ConfChangeV2) MarshalToSizedBuffer(b []byte) (int, error) {
-	if err := checkBuffer(len(b), m.Size()); err != nil {
-		return 0, err
-	}
-	return len(b) - m.encode(b, len(b)), nil
-}
+func (m *ConfChangeV2) MarshalToSizedBuffer(b []byte) (int, error) { return marshalToSizedBuffer(m, b) }
 
 // Size is the length of m's encoding.
 func (m *ConfChangeV2) Size() (n int) {

@@ -3,30 +3,14 @@ package raftpb
 // Entry fields: Type 1, Term 2, Index 3, Data 4 (nullable).
 
 // Marshal returns the encoding of m in a buffer allocated at its exact size.
-func (m *Entry) Marshal() ([]byte, error) {
-	b := make([]byte, m.Size())
-	m.encode(b, len(b))
-	return b, nil
-}
+func (m *Entry) Marshal() ([]byte, error) { return marshalExact(m), nil }
 
 // MarshalTo writes the encoding of m to b[:m.Size()].
-func (m *Entry) MarshalTo(b []byte) (int, error) {
-	n := m.Size()
-	if err := checkBuffer(len(b), n); err != nil {
-		return 0, err
-	}
-	m.encode(b, n)
-	return n, nil
-}
+func (m *Entry) MarshalTo(b []byte) (int, error) { return marshalTo(m, b) }
 
 // MarshalToSizedBuffer writes the encoding of m at the end of b and returns
 // its length.
-func (m *Entry) MarshalToSizedBuffer(b []byte) (int, error) {
-	if err := checkBuffer(len(b), m.Size()); err != nil {
-		return 0, err
-	}
-	return len(b) - m.encode(b, len(b)), nil
-}
+func (m *Entry) MarshalToSizedBuffer(b []byte) (int, error) { return marshalToSizedBuffer(m, b) }
 
 // Size is the length of m's encoding.
 func (m *Entry) Size() (n int) {
@@ -55,15 +39,7 @@ func (m *Entry) Reset() { *m = Entry{} }
 
 // Unmarshal merges the encoding in b into m. Data is copied, so m does not
 // alias b.
-func (m *Entry) Unmarshal(b []byte) error {
-	// As in Message.Unmarshal, the walks run only if Data was set.
-	aliased, err := m.decode(b)
-	if aliased > 0 {
-		d := newCopier(b, aliased)
-		m.detach(&d)
-	}
-	return err
-}
+func (m *Entry) Unmarshal(b []byte) error { return unmarshalCopy(m, b) }
 
 // UnmarshalAlias is Unmarshal without the copy: Data aliases b, which must
 // stay unchanged while m is in use.

@@ -67,23 +67,11 @@ func (m *Message) encodeSmallForward(b *[maxSmallMessageSize]byte) int {
 }
 
 // MarshalTo writes the encoding of m to b[:m.Size()].
-func (m *Message) MarshalTo(b []byte) (int, error) {
-	n := m.Size()
-	if err := checkBuffer(len(b), n); err != nil {
-		return 0, err
-	}
-	m.encode(b, n)
-	return n, nil
-}
+func (m *Message) MarshalTo(b []byte) (int, error) { return marshalTo(m, b) }
 
 // MarshalToSizedBuffer writes the encoding of m at the end of b and returns
 // its length.
-func (m *Message) MarshalToSizedBuffer(b []byte) (int, error) {
-	if err := checkBuffer(len(b), m.Size()); err != nil {
-		return 0, err
-	}
-	return len(b) - m.encode(b, len(b)), nil
-}
+func (m *Message) MarshalToSizedBuffer(b []byte) (int, error) { return marshalToSizedBuffer(m, b) }
 
 // Size is the length of m's encoding.
 func (m *Message) Size() (n int) {

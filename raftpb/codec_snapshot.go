@@ -3,29 +3,15 @@ package raftpb
 // SnapshotMetadata fields: ConfState 1 (always written), Index 2, Term 3.
 
 // Marshal returns the encoding of m in a buffer allocated at its exact size.
-func (m *SnapshotMetadata) Marshal() ([]byte, error) {
-	b := make([]byte, m.Size())
-	m.encode(b, len(b))
-	return b, nil
-}
+func (m *SnapshotMetadata) Marshal() ([]byte, error) { return marshalExact(m), nil }
 
 // MarshalTo writes the encoding of m to b[:m.Size()].
-func (m *SnapshotMetadata) MarshalTo(b []byte) (int, error) {
-	n := m.Size()
-	if err := checkBuffer(len(b), n); err != nil {
-		return 0, err
-	}
-	m.encode(b, n)
-	return n, nil
-}
+func (m *SnapshotMetadata) MarshalTo(b []byte) (int, error) { return marshalTo(m, b) }
 
 // MarshalToSizedBuffer writes the encoding of m at the end of b and returns
 // its length.
 func (m *SnapshotMetadata) MarshalToSizedBuffer(b []byte) (int, error) {
-	if err := checkBuffer(len(b), m.Size()); err != nil {
-		return 0, err
-	}
-	return len(b) - m.encode(b, len(b)), nil
+	return marshalToSizedBuffer(m, b)
 }
 
 // Size is the length of m's encoding.
@@ -87,30 +73,14 @@ func (m *SnapshotMetadata) decode(b []byte) error {
 // Snapshot fields: Data 1 (nullable), Metadata 2 (always written).
 
 // Marshal returns the encoding of m in a buffer allocated at its exact size.
-func (m *Snapshot) Marshal() ([]byte, error) {
-	b := make([]byte, m.Size())
-	m.encode(b, len(b))
-	return b, nil
-}
+func (m *Snapshot) Marshal() ([]byte, error) { return marshalExact(m), nil }
 
 // MarshalTo writes the encoding of m to b[:m.Size()].
-func (m *Snapshot) MarshalTo(b []byte) (int, error) {
-	n := m.Size()
-	if err := checkBuffer(len(b), n); err != nil {
-		return 0, err
-	}
-	m.encode(b, n)
-	return n, nil
-}
+func (m *Snapshot) MarshalTo(b []byte) (int, error) { return marshalTo(m, b) }
 
 // MarshalToSizedBuffer writes the encoding of m at the end of b and returns
 // its length.
-func (m *Snapshot) MarshalToSizedBuffer(b []byte) (int, error) {
-	if err := checkBuffer(len(b), m.Size()); err != nil {
-		return 0, err
-	}
-	return len(b) - m.encode(b, len(b)), nil
-}
+func (m *Snapshot) MarshalToSizedBuffer(b []byte) (int, error) { return marshalToSizedBuffer(m, b) }
 
 // Size is the length of m's encoding.
 func (m *Snapshot) Size() (n int) {
@@ -138,15 +108,7 @@ func (m *Snapshot) Reset() { *m = Snapshot{} }
 
 // Unmarshal merges the encoding in b into m. Data is copied, so m does not
 // alias b.
-func (m *Snapshot) Unmarshal(b []byte) error {
-	// As in Message.Unmarshal, the walks run only if Data was set.
-	aliased, err := m.decode(b)
-	if aliased > 0 {
-		d := newCopier(b, aliased)
-		m.detach(&d)
-	}
-	return err
-}
+func (m *Snapshot) Unmarshal(b []byte) error { return unmarshalCopy(m, b) }
 
 // UnmarshalAlias is Unmarshal without the copy: Data aliases b, which must
 // stay unchanged while m is in use.

@@ -5,30 +5,14 @@ import "google.golang.org/protobuf/encoding/protowire"
 // HardState fields: Term 1, Vote 2, Commit 3.
 
 // Marshal returns the encoding of m in a buffer allocated at its exact size.
-func (m *HardState) Marshal() ([]byte, error) {
-	b := make([]byte, m.Size())
-	m.encode(b, len(b))
-	return b, nil
-}
+func (m *HardState) Marshal() ([]byte, error) { return marshalExact(m), nil }
 
 // MarshalTo writes the encoding of m to b[:m.Size()].
-func (m *HardState) MarshalTo(b []byte) (int, error) {
-	n := m.Size()
-	if err := checkBuffer(len(b), n); err != nil {
-		return 0, err
-	}
-	m.encode(b, n)
-	return n, nil
-}
+func (m *HardState) MarshalTo(b []byte) (int, error) { return marshalTo(m, b) }
 
 // MarshalToSizedBuffer writes the encoding of m at the end of b and returns
 // its length.
-func (m *HardState) MarshalToSizedBuffer(b []byte) (int, error) {
-	if err := checkBuffer(len(b), m.Size()); err != nil {
-		return 0, err
-	}
-	return len(b) - m.encode(b, len(b)), nil
-}
+func (m *HardState) MarshalToSizedBuffer(b []byte) (int, error) { return marshalToSizedBuffer(m, b) }
 
 // Size is the length of m's encoding.
 func (m *HardState) Size() (n int) {
@@ -84,30 +68,14 @@ func (m *HardState) decode(b []byte) error {
 // (repeated uint64, written unpacked, read either way), AutoLeave 5.
 
 // Marshal returns the encoding of m in a buffer allocated at its exact size.
-func (m *ConfState) Marshal() ([]byte, error) {
-	b := make([]byte, m.Size())
-	m.encode(b, len(b))
-	return b, nil
-}
+func (m *ConfState) Marshal() ([]byte, error) { return marshalExact(m), nil }
 
 // MarshalTo writes the encoding of m to b[:m.Size()].
-func (m *ConfState) MarshalTo(b []byte) (int, error) {
-	n := m.Size()
-	if err := checkBuffer(len(b), n); err != nil {
-		return 0, err
-	}
-	m.encode(b, n)
-	return n, nil
-}
+func (m *ConfState) MarshalTo(b []byte) (int, error) { return marshalTo(m, b) }
 
 // MarshalToSizedBuffer writes the encoding of m at the end of b and returns
 // its length.
-func (m *ConfState) MarshalToSizedBuffer(b []byte) (int, error) {
-	if err := checkBuffer(len(b), m.Size()); err != nil {
-		return 0, err
-	}
-	return len(b) - m.encode(b, len(b)), nil
-}
+func (m *ConfState) MarshalToSizedBuffer(b []byte) (int, error) { return marshalToSizedBuffer(m, b) }
 
 // Size is the length of m's encoding.
 func (m *ConfState) Size() (n int) {
