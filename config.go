@@ -57,6 +57,16 @@ type Config struct {
 	// not be called in this mode.
 	AsyncStorageWrites bool
 
+	// ReuseReadyBuffers lets RawNode and Node reuse the array behind
+	// Ready.Messages once the Ready is advanced, saving an allocation per
+	// Ready. With it, Ready.Messages is valid only until the next Advance
+	// (or Node.Advance): an application that keeps messages past that point
+	// (a transport queue, say) must copy the Message values out first; the
+	// entries and snapshots they refer to are never overwritten and stay
+	// valid. All other fields of Ready keep their usual lifetime. It cannot
+	// be combined with AsyncStorageWrites, whose messages outlive Advance.
+	ReuseReadyBuffers bool
+
 	// MaxSizePerMsg caps the encoded size of the entries in one append
 	// message: small values make probing and lost messages cheap, large ones
 	// raise replication throughput. math.MaxUint64 means no cap; 0 means one
@@ -153,7 +163,13 @@ func (c *Config) validate() error {
 	if err := c.validateFlowControl(); err != nil {
 		return err
 	}
-	return c.validateReadOnly()
+	if err := c.validateReadOnly(); err != nil {
+		return err
+	}
+	if c.ReuseReadyBuffers && c.AsyncStorageWrites {
+		return errors.New("ReuseReadyBuffers cannot be combined with AsyncStorageWrites")
+	}
+	return nil
 }
 
 func (c *Config) validateTicks() error {

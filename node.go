@@ -7,7 +7,7 @@ import (
 	pb "github.com/tickraft/raft/raftpb"
 )
 
-// ErrStopped is returned by methods on Nodes that have been stopped.
+// ErrStopped is what the methods of a Node return once it has stopped.
 var ErrStopped = errors.New("raft: stopped")
 
 // Node runs a RawNode on its own goroutine and talks to it over channels.

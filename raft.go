@@ -160,7 +160,8 @@ func (r *raft) send(m pb.Message) {
 		if r.msgs == nil {
 			// Sized for a broadcast to every other peer: one allocation
 			// per Ready, not one per growth step. The slice goes to the
-			// application in Ready, so it is not reused.
+			// application in Ready, so it is reused only under
+			// Config.ReuseReadyBuffers (see readyBuffers).
 			r.msgs = make([]pb.Message, 0, max(len(r.peers)-1, 1))
 		}
 		r.msgs = append(r.msgs, m)

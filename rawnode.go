@@ -21,6 +21,9 @@ type RawNode struct {
 	stepsOnAdvance []pb.Message
 	// propEnt holds the entry of the proposal being stepped by Propose.
 	propEnt [1]pb.Entry
+	// bufs keeps the last Ready's message arrays for reuse; nil unless
+	// Config.ReuseReadyBuffers is set, so that idle nodes pay one word.
+	bufs *readyBuffers
 }
 
 // NewRawNode returns a RawNode for config. A new group's nodes are then
@@ -33,6 +36,9 @@ func NewRawNode(config *Config) (*RawNode, error) {
 		return nil, err
 	}
 	rn := &RawNode{raft: r, asyncStorageWrites: config.AsyncStorageWrites}
+	if config.ReuseReadyBuffers {
+		rn.bufs = &readyBuffers{}
+	}
 	rn.prevSoftSt = r.softState()
 	rn.prevHardSt = r.hardState()
 	return rn, nil
@@ -98,7 +104,7 @@ func (rn *RawNode) Step(m pb.Message) error {
 }
 
 // Ready returns the outstanding work and marks it handed out. Its contents
-// stay valid after Advance.
+// stay valid after Advance, except Messages with Config.ReuseReadyBuffers.
 func (rn *RawNode) Ready() Ready {
 	var w storageWork
 	if err := rn.nextWork(&w); err != nil {
@@ -131,6 +137,10 @@ func (rn *RawNode) HasReady() bool { return rn.hasWork() }
 func (rn *RawNode) Advance(_ Ready) {
 	if rn.asyncStorageWrites {
 		rn.raft.logger.Panicf("raft: Advance must not be called when using AsyncStorageWrites")
+	}
+	if rn.bufs != nil {
+		// Before stepping: the acknowledgements may send messages.
+		rn.bufs.recycle(rn.raft)
 	}
 	// stepsOnAdvance is internal, so its array is reused; stepping cannot
 	// add to it (only Ready does).

@@ -99,6 +99,9 @@ func (rn *RawNode) syncReady(w *storageWork, rd *Ready) {
 	r := rn.raft
 	rn.describeWork(w, rd)
 	rd.Messages = rn.sendAfterAppend(r.msgs, w.afterAppend)
+	if rn.bufs != nil {
+		rn.bufs.keep(r.msgs, w.afterAppend, rd.Messages)
+	}
 	if w.writesLog() {
 		rn.stepsOnAdvance = append(rn.stepsOnAdvance, r.storageAppendAck(w.mark, w.snapshot))
 	}
@@ -157,4 +160,36 @@ func (rn *RawNode) asyncReady(w *storageWork, rd *Ready) {
 			Entries: w.committed, Responses: []pb.Message{r.storageApplyAck(w.committed)}})
 	}
 	rd.Messages = msgs
+}
+
+// readyBuffers holds the arrays behind the last Ready's Messages under
+// Config.ReuseReadyBuffers. Advance hands them back to raft to append the
+// next messages to, which is what makes Messages valid only until then.
+type readyBuffers struct {
+	msgs  []pb.Message // raft.msgs's array, grown to hold Messages if it did
+	after []pb.Message // raft.msgsAfterAppend's array
+}
+
+// keep records the arrays of a Ready whose Messages out was built from
+// msgs and after by sendAfterAppend.
+func (b *readyBuffers) keep(msgs, after, out []pb.Message) {
+	if out == nil || (len(after) > 0 && len(out) > 0 && &out[0] == &after[0]) {
+		out = msgs // Messages is after's array, or empty
+	}
+	b.msgs, b.after = out, after
+}
+
+// recycle gives the kept arrays back to r, emptied, unless r has queued
+// messages since the Ready (then that array stays and the kept one goes to
+// the collector). Clearing drops the references to entries and snapshots.
+func (b *readyBuffers) recycle(r *raft) {
+	clear(b.msgs)
+	clear(b.after)
+	if len(r.msgs) == 0 {
+		r.msgs = b.msgs[:0]
+	}
+	if len(r.msgsAfterAppend) == 0 {
+		r.msgsAfterAppend = b.after[:0]
+	}
+	b.msgs, b.after = nil, nil
 }

@@ -78,3 +78,9 @@ const (
 )
 
 var libs = []lib{tickLib{}, etcdLib{}}
+
+// libsReusing run the benchmarks named *_ReuseReadyBuffers: tickraft with
+// its opt-in Config.ReuseReadyBuffers (Ready.Messages valid only until
+// Advance; the workloads read them before), etcd as in libs, since v3.6 has
+// no such option.
+var libsReusing = []lib{tickLib{reuseReadyBuffers: true}, etcdLib{}}

@@ -14,7 +14,9 @@ import (
 // The tickraft side of the adapter. adapter_etcd.go is the same code over
 // go.etcd.io/raft/v3; keep the two in step so the comparison stays fair.
 
-type tickLib struct{}
+type tickLib struct {
+	reuseReadyBuffers bool // sets Config.ReuseReadyBuffers
+}
 
 func (tickLib) name() string { return "tickraft" }
 
@@ -55,7 +57,7 @@ func (s *tickStorage) Snapshot() (pb.Snapshot, error) {
 	return s.MemoryStorage.Snapshot()
 }
 
-func tickConfig(id uint64, voters []uint64) (*raft.Config, *tickStorage) {
+func (l tickLib) config(id uint64, voters []uint64) (*raft.Config, *tickStorage) {
 	st := &tickStorage{MemoryStorage: raft.NewMemoryStorage()}
 	snap := pb.Snapshot{Metadata: pb.SnapshotMetadata{Index: 1, Term: 1, ConfState: pb.ConfState{Voters: voters}}}
 	if err := st.ApplySnapshot(snap); err != nil {
@@ -73,6 +75,8 @@ func tickConfig(id uint64, voters []uint64) (*raft.Config, *tickStorage) {
 		MaxSizePerMsg:   maxSizePerMsg,
 		MaxInflightMsgs: maxInflightMsgs,
 		Logger:          &raft.DefaultLogger{Logger: log.New(io.Discard, "", 0)},
+
+		ReuseReadyBuffers: l.reuseReadyBuffers,
 	}, st
 }
 
@@ -113,8 +117,8 @@ type tickRawNode struct {
 	rn *raft.RawNode
 }
 
-func (tickLib) newRawNode(id uint64, voters []uint64) (rawNode, error) {
-	c, st := tickConfig(id, voters)
+func (l tickLib) newRawNode(id uint64, voters []uint64) (rawNode, error) {
+	c, st := l.config(id, voters)
 	rn, err := raft.NewRawNode(c)
 	if err != nil {
 		return nil, err
@@ -143,8 +147,8 @@ type tickGoNode struct {
 	n raft.Node
 }
 
-func (tickLib) startNode(id uint64, voters []uint64) goNode {
-	c, st := tickConfig(id, voters)
+func (l tickLib) startNode(id uint64, voters []uint64) goNode {
+	c, st := l.config(id, voters)
 	return &tickGoNode{tickReady: tickReady{st: st}, n: raft.RestartNode(c)}
 }
 

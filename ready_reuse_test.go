@@ -1,0 +1,249 @@
+package raft
+
+import (
+	"fmt"
+	"testing"
+
+	pb "github.com/tickraft/raft/raftpb"
+)
+
+// leaderMessagesRound proposes on the leader of tn and returns the Ready
+// carrying the MsgApps, after persisting and advancing it, with a copy of
+// its messages taken before Advance. The followers' acknowledgements are
+// then settled through tn.
+func leaderMessagesRound(t *testing.T, tn *testNet, data string) (Ready, []pb.Message) {
+	t.Helper()
+	rn := tn.nodes[1]
+	if err := rn.Propose([]byte(data)); err != nil {
+		t.Fatal(err)
+	}
+	rd := rn.Ready()
+	if len(rd.Messages) != 2 || rd.Messages[0].Type != pb.MsgApp || rd.Messages[1].Type != pb.MsgApp {
+		t.Fatalf("proposal Ready has messages %v, want two MsgApps", describeAll(rd.Messages))
+	}
+	tn.persist(1, rd.HardState, nil, rd.Entries)
+	tn.route(rd.Messages)
+	copied := append([]pb.Message(nil), rd.Messages...)
+	rn.Advance(rd)
+	tn.settle()
+	return rd, copied
+}
+
+func describeAll(ms []pb.Message) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, DescribeMessage(m, nil))
+	}
+	return out
+}
+
+// By default a Ready's Messages belong to the application: rounds after
+// Advance must neither write into them nor reuse their array.
+func TestReadyMessagesSurviveAdvanceByDefault(t *testing.T) {
+	tn := newTestNet(t, 3, nil)
+	tn.elect(1)
+	first, copied := leaderMessagesRound(t, tn, "a")
+	want := describeAll(copied)
+	for i := range 5 {
+		rd, _ := leaderMessagesRound(t, tn, fmt.Sprintf("b%d", i))
+		if &rd.Messages[0] == &first.Messages[0] {
+			t.Fatalf("round %d reused the first Ready's Messages array", i)
+		}
+	}
+	if got := describeAll(first.Messages); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("kept Messages changed after later rounds:\n got %v\nwant %v", got, want)
+	}
+	if string(first.Messages[0].Entries[0].Data) != "a" {
+		t.Fatalf("kept MsgApp carries %q, want %q", first.Messages[0].Entries[0].Data, "a")
+	}
+}
+
+// With ReuseReadyBuffers the next Ready's Messages live in the previous
+// one's array, and the cluster still replicates and applies everything.
+func TestReuseReadyBuffersReusesMessages(t *testing.T) {
+	tn := newTestNet(t, 3, func(c *Config) { c.ReuseReadyBuffers = true })
+	tn.elect(1)
+	first, copied := leaderMessagesRound(t, tn, "a")
+	// The entries a message refers to are not reused: copying the Message
+	// value out before Advance is enough to keep it.
+	kept := copied[0]
+	reused := 0
+	for i := range 5 {
+		rd, _ := leaderMessagesRound(t, tn, fmt.Sprintf("b%d", i))
+		if &rd.Messages[0] == &first.Messages[0] {
+			reused++
+		}
+	}
+	// The leader's Ready between two proposal Readies (the commit) has
+	// messages of its own, so the array may alternate between two; it
+	// must come back.
+	if reused == 0 {
+		t.Fatalf("no proposal Ready reused the first one's Messages array")
+	}
+	if string(kept.Entries[0].Data) != "a" {
+		t.Fatalf("a copied-out MsgApp carries %q, want %q", kept.Entries[0].Data, "a")
+	}
+	for id := uint64(1); id <= 3; id++ {
+		if got, want := tn.appliedData(id), "[a b0 b1 b2 b3 b4]"; got != want {
+			t.Errorf("node %d applied %s, want %s", id, got, want)
+		}
+	}
+}
+
+// Messages queued between Ready and Advance are kept by Advance: the
+// recycled array is given back to raft only if nothing is queued.
+func TestReuseReadyBuffersKeepsMessagesQueuedBeforeAdvance(t *testing.T) {
+	tn := newTestNet(t, 3, func(c *Config) { c.ReuseReadyBuffers = true })
+	tn.elect(1)
+	rn := tn.nodes[1]
+	if err := rn.Propose([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	rd := rn.Ready()
+	tn.persist(1, rd.HardState, nil, rd.Entries)
+	// A heartbeat round queued while the Ready is being handled.
+	for range rn.raft.cfg.HeartbeatTick {
+		rn.Tick()
+	}
+	queued := describeAll(rn.raft.msgs)
+	if len(queued) == 0 {
+		t.Fatal("ticking to the heartbeat queued no message")
+	}
+	rn.Advance(rd)
+	got := describeAll(rn.raft.msgs)
+	if len(got) < len(queued) || fmt.Sprint(got[:len(queued)]) != fmt.Sprint(queued) {
+		t.Fatalf("after Advance queued messages are %v, want them to start with %v", got, queued)
+	}
+}
+
+// Recycling clears the old messages so that entries they carried can be
+// collected.
+func TestReuseReadyBuffersClearsRecycledMessages(t *testing.T) {
+	tn := newTestNet(t, 3, func(c *Config) { c.ReuseReadyBuffers = true })
+	tn.elect(1)
+	rn := tn.nodes[1]
+	if err := rn.Propose([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	rd := rn.Ready()
+	if len(rd.Messages) == 0 {
+		t.Fatal("proposal Ready has no messages")
+	}
+	tn.persist(1, rd.HardState, nil, rd.Entries)
+	rn.Advance(rd)
+	// Advance stepped the leader's own acknowledgement only; nothing new
+	// was sent, so the Messages array is raft's, emptied.
+	if len(rn.raft.msgs) != 0 || cap(rn.raft.msgs) == 0 {
+		t.Fatalf("after Advance raft.msgs has len %d cap %d, want an empty reused array", len(rn.raft.msgs), cap(rn.raft.msgs))
+	}
+	for i, m := range rd.Messages {
+		if m.Type != 0 || m.Entries != nil {
+			t.Fatalf("recycled message %d still holds %s", i, DescribeMessage(m, nil))
+		}
+	}
+}
+
+func TestReuseReadyBuffersRejectsAsyncStorageWrites(t *testing.T) {
+	c := newTestConfig(1, NewMemoryStorage())
+	c.ReuseReadyBuffers, c.AsyncStorageWrites = true, true
+	_, err := NewRawNode(c)
+	if err == nil {
+		t.Fatal("NewRawNode accepted ReuseReadyBuffers with AsyncStorageWrites")
+	}
+	c.AsyncStorageWrites = false
+	if _, err := NewRawNode(c); err != nil {
+		t.Fatalf("NewRawNode with ReuseReadyBuffers alone: %v", err)
+	}
+}
+
+// syncCluster drives RawNodes 1..n in the synchronous mode with nothing
+// in between: each Ready is persisted, its messages stepped straight into
+// their recipients, its committed entries counted, and it is advanced.
+type syncCluster struct {
+	t       testing.TB
+	nodes   []*RawNode
+	stores  []*MemoryStorage
+	applied []int // proposals applied per node
+}
+
+func newSyncCluster(t testing.TB, n int, reuse bool) *syncCluster {
+	tn := newTestNet(t, n, func(c *Config) { c.ReuseReadyBuffers = reuse })
+	tn.elect(1)
+	c := &syncCluster{t: t, applied: make([]int, n)}
+	for id := uint64(1); id <= uint64(n); id++ {
+		c.nodes = append(c.nodes, tn.nodes[id])
+		c.stores = append(c.stores, tn.stores[id])
+	}
+	return c
+}
+
+func (c *syncCluster) settle() {
+	for busy := true; busy; {
+		busy = false
+		for i, rn := range c.nodes {
+			if !rn.HasReady() {
+				continue
+			}
+			busy = true
+			rd := rn.Ready()
+			if !IsEmptyHardState(rd.HardState) {
+				_ = c.stores[i].SetHardState(rd.HardState)
+			}
+			if err := c.stores[i].Append(rd.Entries); err != nil {
+				c.t.Fatal(err)
+			}
+			for _, m := range rd.Messages {
+				if err := c.nodes[m.To-1].Step(m); err != nil {
+					c.t.Fatal(err)
+				}
+			}
+			for _, e := range rd.CommittedEntries {
+				if e.Type == pb.EntryNormal && len(e.Data) > 0 {
+					c.applied[i]++
+				}
+			}
+			rn.Advance(rd)
+		}
+	}
+}
+
+// A three-voter proposal round, every Ready of every node handled, costs
+// at most one allocation per proposal with ReuseReadyBuffers. Without it
+// each Ready with messages allocates their slice: the leader's proposal
+// Ready (two MsgApps) and commit Ready (two MsgApps with the new commit
+// index), and on each follower the Ready acknowledging the entry and the
+// one acknowledging the commit: six.
+func TestThreeVoterRoundAllocations(t *testing.T) {
+	for _, tc := range []struct {
+		reuse    bool
+		min, max float64
+	}{
+		{reuse: false, min: 6, max: 6},
+		// AllocsPerRun truncates: 0 is below one per round.
+		{reuse: true, min: 0, max: 0},
+	} {
+		t.Run(fmt.Sprintf("reuse=%v", tc.reuse), func(t *testing.T) {
+			c := newSyncCluster(t, 3, tc.reuse)
+			data := []byte("payload")
+			round := func() {
+				if err := c.nodes[0].Propose(data); err != nil {
+					t.Fatal(err)
+				}
+				c.settle()
+			}
+			for range 50 {
+				round()
+			}
+			allocs := testing.AllocsPerRun(400, round)
+			t.Logf("%.2f allocations per round", allocs)
+			if allocs < tc.min || allocs > tc.max {
+				t.Fatalf("%.2f allocations per round, want within [%v, %v]", allocs, tc.min, tc.max)
+			}
+			for i, n := range c.applied {
+				if n != 451 {
+					t.Errorf("node %d applied %d proposals, want 451", i+1, n)
+				}
+			}
+		})
+	}
+}
