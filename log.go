@@ -32,8 +32,8 @@ type raftLog struct {
 	logger Logger
 }
 
-// newLog returns a log over storage, committed and applied up to the
-// storage's first index - 1 (its snapshot).
+// newLog returns a log over storage, applied up to the storage's first
+// index - 1 and committed up to that or its snapshot, whichever is later.
 func newLog(storage Storage, logger Logger, maxApplyingSize entryEncodingSize) (*raftLog, error) {
 	first, err := storage.FirstIndex()
 	if err != nil {
@@ -50,15 +50,38 @@ func newLog(storage Storage, logger Logger, maxApplyingSize entryEncodingSize) (
 	if err != nil {
 		return nil, fmt.Errorf("reading the term of the storage's last index %d: %w", last, err)
 	}
+	committed, err := snapshotCommit(storage, first-1, last)
+	if err != nil {
+		return nil, err
+	}
 	return &raftLog{
 		storage:         storage,
 		unstable:        newUnstable(entryID{term: lastTerm, index: last}),
-		committed:       first - 1,
+		committed:       committed,
 		applying:        first - 1,
 		applied:         first - 1,
 		maxApplyingSize: maxApplyingSize,
 		logger:          logger,
 	}, nil
+}
+
+// snapshotCommit is the commit index a restarted log starts from: the
+// snapshot's index when storage keeps entries below it (it snapshotted
+// without compacting that far), else compacted. A snapshot holds only
+// committed entries, so its index is committed even when the durable hard
+// state, written by another thread, lags behind it.
+func snapshotCommit(storage Storage, compacted, last uint64) (uint64, error) {
+	snap, err := storage.Snapshot()
+	if errors.Is(err, ErrSnapshotTemporarilyUnavailable) {
+		return compacted, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("reading the storage's snapshot: %w", err)
+	}
+	if i := snap.Metadata.Index; i > last {
+		return 0, fmt.Errorf("storage's snapshot index %d is past its last index %d", i, last)
+	}
+	return max(compacted, snap.Metadata.Index), nil
 }
 
 func (l *raftLog) String() string {
