@@ -17,6 +17,10 @@ var (
 	// ErrTimeout: the request was proposed but its outcome is unknown (the
 	// deadline passed, or the member stopped first). It may still commit.
 	ErrTimeout = errors.New("server: request timed out, its outcome is unknown")
+	// ErrLeaderChanged: the leadership moved on before the request was
+	// applied, and the request can no longer be: it was not applied and
+	// is safe to retry (see leaderchange.go).
+	ErrLeaderChanged = errors.New("server: leader changed before the request was applied; it was not applied")
 	// ErrStopped: the member is stopped or stopping and did not take the
 	// request. It was not proposed.
 	ErrStopped = errors.New("server: stopped")

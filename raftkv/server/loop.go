@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/tickraft/raft"
@@ -16,6 +17,9 @@ const maxBatch = 512
 type loopState struct {
 	confState raftpb.ConfState
 	applied   uint64 // last index the apply goroutine finished
+	// appliedTerm is the highest term of an applied entry or installed
+	// snapshot seen since start (leaderchange.go).
+	appliedTerm uint64
 	// The snapshot policy's counters since the last marker request.
 	sinceSnapEntries, sinceSnapBytes uint64
 	reads                            readQueue
@@ -92,6 +96,11 @@ func (s *Server) waitStop() {
 }
 
 func (s *Server) step(m raftpb.Message) {
+	if m.Type == raftpb.MsgProp && !acceptProposal(&m, s.rn.BasicStatus().Term) {
+		s.cfg.Logger.Debug("dropping a proposal forwarded in another term",
+			"from", fmt.Sprintf("%x", m.From), "stamp", m.Term)
+		return
+	}
 	if err := s.rn.Step(m); err != nil && !errors.Is(err, raft.ErrStepPeerNotFound) {
 		s.cfg.Logger.Debug("raft refused a message", "type", m.Type.String(), "from", m.From, "err", err)
 	}
@@ -130,12 +139,14 @@ func (s *Server) handleReady(rd raft.Ready) {
 		s.loop.reads.confirmed(rs, s.loop.applied)
 	}
 	out := s.loop.out[:0]
+	term := s.rn.BasicStatus().Term
 	for _, m := range rd.Messages {
 		switch {
 		case m.To == raft.LocalAppendThread:
 			if m.Snapshot != nil && !raft.IsEmptySnap(*m.Snapshot) {
 				// raft has switched to the snapshot's configuration.
 				s.loop.confState = m.Snapshot.Metadata.ConfState
+				s.noteSnapshot(m.Snapshot.Metadata)
 			}
 			s.appendc <- appendJob{msg: m}
 		case m.To == raft.LocalApplyThread:
@@ -143,6 +154,7 @@ func (s *Server) handleReady(rd raft.Ready) {
 		case m.Type == raftpb.MsgSnap:
 			s.routeSnapshot(m)
 		default:
+			stampProposal(&m, term)
 			out = append(out, m)
 		}
 	}
@@ -163,6 +175,7 @@ func (s *Server) finishApply(d *applyDone) {
 	if d.last.Index > s.loop.applied {
 		s.loop.applied = d.last.Index
 	}
+	s.noteAppliedTerm(d.last.Term)
 	s.loop.reads.release(s.loop.applied)
 	s.loop.sinceSnapEntries += d.entries
 	s.loop.sinceSnapBytes += d.bytes

@@ -115,7 +115,7 @@ func (s *Server) proposeConfChange(c confRequest) {
 		s.waiters.deliver(c.id, outcome{err: s.proposeError(err)})
 		return
 	}
-	s.waiters.markProposed(c.id)
+	s.waiters.markProposed(c.id, s.rn.BasicStatus().Term)
 }
 
 // applyConfChange applies a committed conf change entry to raft, the

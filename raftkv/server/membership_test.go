@@ -162,7 +162,7 @@ func waitProposed(t *testing.T, s *Server) {
 		s.waiters.mu.Lock()
 		n := 0
 		for _, w := range s.waiters.m {
-			if w.proposed {
+			if w.term != 0 {
 				n++
 			}
 		}

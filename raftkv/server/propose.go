@@ -27,7 +27,7 @@ func (s *Server) propose(p proposal) {
 		s.waiters.deliver(p.id, outcome{err: s.proposeError(err)})
 		return
 	}
-	s.waiters.markProposed(p.id)
+	s.waiters.markProposed(p.id, s.rn.BasicStatus().Term)
 }
 
 // proposeError names why raft refused a proposal; none of these was

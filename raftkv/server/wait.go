@@ -15,12 +15,13 @@ type outcome struct {
 	err    error
 }
 
-// waiter is one request waiting for its outcome. proposed is set (under
-// waiters.mu) once raft took the proposal: from then on a failure of the
-// member cannot rule out that it commits.
+// waiter is one request waiting for its outcome. term is set (under
+// waiters.mu) once raft took the proposal, to the term it was proposed
+// in: from then on a failure of the member cannot rule out that it
+// commits, until an entry of a later term is applied (see failBefore).
 type waiter struct {
-	ch       chan outcome // buffered 1
-	proposed bool
+	ch   chan outcome // buffered 1
+	term uint64       // 0 until proposed
 }
 
 // waiters tracks requests by request id. The apply goroutine and the loop
@@ -56,12 +57,29 @@ func (w *waiters) deliver(id uint64, o outcome) {
 	}
 }
 
-func (w *waiters) markProposed(id uint64) {
+// markProposed records that raft took request id's proposal in term.
+func (w *waiters) markProposed(id, term uint64) {
 	w.mu.Lock()
 	if wt := w.m[id]; wt != nil {
-		wt.proposed = true
+		wt.term = term
 	}
 	w.mu.Unlock()
+}
+
+// failBefore ends, with err, every request proposed in a term below term.
+func (w *waiters) failBefore(term uint64, err error) {
+	w.mu.Lock()
+	var failed []*waiter
+	for id, wt := range w.m {
+		if wt.term != 0 && wt.term < term {
+			failed = append(failed, wt)
+			delete(w.m, id)
+		}
+	}
+	w.mu.Unlock()
+	for _, wt := range failed {
+		wt.ch <- outcome{err: err}
+	}
 }
 
 func (w *waiters) forget(id uint64) {
@@ -79,7 +97,7 @@ func (w *waiters) failAll() {
 	w.closed = true
 	w.mu.Unlock()
 	for _, wt := range m {
-		if wt.proposed {
+		if wt.term != 0 {
 			wt.ch <- outcome{err: errStoppedUnknown}
 		} else {
 			wt.ch <- outcome{err: ErrStopped}

@@ -19,13 +19,15 @@ var errRemovedStatus = status.Error(codes.Unavailable, "etcdserver: this member 
 // that is etcd's "no leader" (Unavailable, which clients retry, writes
 // included), not its "not leader" (FailedPrecondition, for calls only a
 // leader may serve). A dropped proposal was not proposed either; raft
-// drops them while leadership is moving, hence "leader changed". ErrTimeout
-// must come before context.DeadlineExceeded, which it wraps: the outcome
+// drops them while leadership is moving, hence "leader changed", which is
+// also what a write lost with its leader gets (ErrLeaderChanged: it was
+// not applied and never will be). ErrTimeout must come before context.DeadlineExceeded, which it wraps: the outcome
 // of a timed-out write is unknown, and etcd says so with ErrGRPCTimeout.
 var serverErrors = []grpcapi.ErrorStatus{
 	{Err: server.ErrNotLeader, Status: rpctypes.ErrGRPCNoLeader},
 	{Err: server.ErrNotPrimary, Status: rpctypes.ErrGRPCNotLeader},
 	{Err: server.ErrProposalDropped, Status: rpctypes.ErrGRPCLeaderChanged},
+	{Err: server.ErrLeaderChanged, Status: rpctypes.ErrGRPCLeaderChanged},
 	{Err: server.ErrTimeout, Status: rpctypes.ErrGRPCTimeout},
 	{Err: server.ErrStopped, Status: rpctypes.ErrGRPCStopped},
 	{Err: server.ErrRemoved, Status: errRemovedStatus},

@@ -197,6 +197,7 @@ func TestServerErrors(t *testing.T) {
 		{&server.NotLeaderError{Leader: 3}, rpctypes.ErrGRPCNoLeader},
 		{&server.NotLeaderError{}, rpctypes.ErrGRPCNoLeader},
 		{wrap(server.ErrProposalDropped, context.Canceled), rpctypes.ErrGRPCLeaderChanged},
+		{server.ErrLeaderChanged, rpctypes.ErrGRPCLeaderChanged},
 		{wrap(server.ErrTimeout, context.DeadlineExceeded), rpctypes.ErrGRPCTimeout},
 		{server.ErrStopped, rpctypes.ErrGRPCStopped},
 		{server.ErrRemoved, errRemovedStatus},
