@@ -175,11 +175,28 @@ func (r *raft) becomeLeader() {
 	r.logger.Infof("%x became leader at term %d", r.id, r.term)
 }
 
+// refusesVote reports whether the (pre-)vote m for a higher term must be
+// ignored: a transfer does not force it, and this node heard from a leader
+// within the election timeout (v3.6, with CheckQuorum) or, with lease-based
+// reads, may have (lease.go).
+func (r *raft) refusesVote(m *pb.Message) bool {
+	force := string(m.Context) == string(campaignTransfer)
+	return (!force && r.inLease()) || r.leaseRefusesVote(m)
+}
+
 // handleVoteRequest answers a (pre-)vote. A vote is granted to a candidate
 // whose log is at least as up to date, if this node has not voted for
 // another in the term and, for a real vote, knows no leader. A pre-vote for
 // a future term is granted on the log alone.
 func (r *raft) handleVoteRequest(m *pb.Message) {
+	// A term raised by a message from no leader (a delayed response) leaves
+	// lead unset but the lease window open; repeating a vote already cast
+	// grants nothing new.
+	if !(m.Term == r.term && r.vote == m.From) && r.leaseRefusesVote(m) {
+		r.logger.Infof("%x [term: %d] ignored %s from %x at term %d: lease is not expired",
+			r.id, r.term, m.Type, m.From, m.Term)
+		return
+	}
 	canVote := r.vote == m.From ||
 		(r.vote == None && r.lead == None) ||
 		(m.Type == pb.MsgPreVote && m.Term > r.term)

@@ -156,8 +156,8 @@ func TestReadStatesReachTheApplication(t *testing.T) {
 }
 
 func TestLeaseReadAnswersAtOnce(t *testing.T) {
-	tn := newTestNet(t, 3, func(c *Config) { c.ReadOnlyOption = ReadOnlyLeaseBased; c.CheckQuorum = true })
-	tn.elect(1)
+	tn := newLeaseNet(t)
+	tn.tickAll(1) // a heartbeat round: append responses do not renew the lease
 	tn.nodes[1].ReadIndex([]byte("x"))
 	if rs := tn.nodes[1].raft.readStates; len(rs) != 1 || rs[0].Index != 4 {
 		t.Fatalf("lease read: %v", rs)

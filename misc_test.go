@@ -42,8 +42,7 @@ func TestDisableConfChangeValidation(t *testing.T) {
 }
 
 func TestForgetLeaderIgnoredWithLeaseReads(t *testing.T) {
-	tn := newTestNet(t, 3, func(c *Config) { c.ReadOnlyOption = ReadOnlyLeaseBased; c.CheckQuorum = true })
-	tn.elect(1)
+	tn := newLeaseNet(t)
 	if err := tn.nodes[2].ForgetLeader(); err != nil {
 		t.Fatal(err)
 	}

@@ -106,6 +106,8 @@ func newRaft(c *Config) (*raft, error) {
 		r.raftLog.restoreApplied(cfg.Applied)
 	}
 	r.becomeFollower(r.term, None)
+	// It may have heard a leader just before it stopped (lease.go).
+	r.holdVotes()
 	r.logger.Infof("newRaft %x [peers: %v, term: %d, commit: %d, applied: %d, lastindex: %d, lastterm: %d]",
 		r.id, r.trk.VoterNodes(), r.term, r.raftLog.committed, r.raftLog.applied,
 		r.raftLog.lastIndex(), r.raftLog.lastEntryID().term)
@@ -279,13 +281,10 @@ func (r *raft) stepTerm(m *pb.Message) bool {
 }
 
 func (r *raft) stepHigherTerm(m *pb.Message) bool {
-	if m.Type == pb.MsgVote || m.Type == pb.MsgPreVote {
-		force := string(m.Context) == string(campaignTransfer)
-		if !force && r.inLease() {
-			r.logger.Infof("%x [term: %d] ignored %s from %x at term %d: lease is not expired",
-				r.id, r.term, m.Type, m.From, m.Term)
-			return false
-		}
+	if (m.Type == pb.MsgVote || m.Type == pb.MsgPreVote) && r.refusesVote(m) {
+		r.logger.Infof("%x [term: %d] ignored %s from %x at term %d: lease is not expired",
+			r.id, r.term, m.Type, m.From, m.Term)
+		return false
 	}
 	switch {
 	case m.Type == pb.MsgPreVote:
@@ -324,16 +323,23 @@ func (r *raft) stepLowerTerm(m *pb.Message) {
 	}
 }
 
+// followLeader notes a message from the leader: the election timer and
+// the lease's vote window restart.
+func (r *raft) followLeader(lead uint64) {
+	r.electionElapsed, r.lead = 0, lead
+	r.holdVotes()
+}
+
 func (r *raft) stepFollower(m *pb.Message) error {
 	switch m.Type {
 	case pb.MsgApp:
-		r.electionElapsed, r.lead = 0, m.From
+		r.followLeader(m.From)
 		r.handleAppendEntries(m)
 	case pb.MsgHeartbeat:
-		r.electionElapsed, r.lead = 0, m.From
+		r.followLeader(m.From)
 		r.handleHeartbeat(m)
 	case pb.MsgSnap:
-		r.electionElapsed, r.lead = 0, m.From
+		r.followLeader(m.From)
 		r.handleSnapshot(m)
 	case pb.MsgProp:
 		return r.forwardProposal(m)
@@ -395,12 +401,13 @@ func (r *raft) stepLeader(m *pb.Message) error {
 func (r *raft) stepLeaderFromPeer(m *pb.Message, pr *tracker.Progress) {
 	switch m.Type {
 	case pb.MsgAppResp:
+		// An append response echoes no send tick, so it cannot renew the
+		// lease: its delay is unknown (lease.go).
 		pr.RecentActive = true
-		r.recordHeard(m.From)
 		r.handleAppendResponse(m, pr)
 	case pb.MsgHeartbeatResp:
 		pr.RecentActive = true
-		r.recordHeard(m.From)
+		r.recordEcho(m)
 		r.handleHeartbeatResponse(m, pr)
 	case pb.MsgSnapStatus:
 		r.handleSnapStatus(m, pr)

@@ -40,13 +40,17 @@ func (q *readIndexQueue) reset() {
 	clear(q.acked)
 }
 
-// heartbeatContext returns the Context for heartbeats: the latest sequence
-// number while requests wait, nothing otherwise.
-func (q *readIndexQueue) heartbeatContext() []byte {
-	if len(q.pending) == 0 {
+// heartbeatContext returns the Context for heartbeats. A lease leader
+// always sends the latest sequence number and its tick (lease.go); a
+// ReadIndex leader sends the number while requests wait, nothing otherwise.
+func (r *raft) heartbeatContext() []byte {
+	if r.cfg.ReadOnlyOption == ReadOnlyLeaseBased {
+		return r.leaseHeartbeatContext(r.reads.seq)
+	}
+	if len(r.reads.pending) == 0 {
 		return nil
 	}
-	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), q.seq)
+	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), r.reads.seq)
 }
 
 func (r *raft) committedInCurrentTerm() bool {
@@ -96,11 +100,12 @@ func (r *raft) releaseWaitingReads() {
 	}
 }
 
-// confirmReads records the sequence number a heartbeat response echoes and
-// answers every read that a quorum has now confirmed.
+// confirmReads records the sequence number a heartbeat response echoes (the
+// first 8 bytes of its Context) and answers every read that a quorum has
+// now confirmed.
 func (r *raft) confirmReads(m *pb.Message) {
 	q := &r.reads
-	if len(q.pending) == 0 || len(m.Context) != 8 {
+	if len(q.pending) == 0 || (len(m.Context) != 8 && len(m.Context) != heartbeatContextLen) {
 		return
 	}
 	seq := binary.BigEndian.Uint64(m.Context)

@@ -156,10 +156,10 @@ func (r *raft) maybeSendSnapshot(to uint64, pr *tracker.Progress, err error) boo
 	return true
 }
 
-// bcastHeartbeat sends heartbeats to every follower. While reads wait for
-// confirmation they carry the read sequence number.
+// bcastHeartbeat sends heartbeats to every follower, carrying the read
+// sequence number and, for a lease leader, the send tick (read.go).
 func (r *raft) bcastHeartbeat() {
-	ctx := r.reads.heartbeatContext()
+	ctx := r.heartbeatContext()
 	for _, p := range r.peers {
 		if p.id == r.id {
 			continue
