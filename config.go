@@ -239,6 +239,42 @@ func (c *Config) withDefaults() Config {
 	return d
 }
 
+// nodeConfig is the part of Config that raft reads after newRaft, with
+// defaults filled in. A full Config copy is 160 bytes per node, most of it
+// only needed at start; with ten thousand groups in a process that adds up.
+// The fields keep their Config names so that r.cfg.X reads the same.
+type nodeConfig struct {
+	// The tick limits come first: an idle leader reads nothing else here.
+	ElectionTick  int
+	HeartbeatTick int
+
+	CheckQuorum                 bool
+	PreVote                     bool
+	DisableProposalForwarding   bool
+	DisableConfChangeValidation bool
+	StepDownOnRemoval           bool
+	ReadOnlyOption              ReadOnlyOption
+
+	MaxSizePerMsg             uint64
+	MaxUncommittedEntriesSize uint64
+}
+
+// nodeConfig returns what raft keeps of a Config that withDefaults filled.
+func (c *Config) nodeConfig() nodeConfig {
+	return nodeConfig{
+		ElectionTick:                c.ElectionTick,
+		HeartbeatTick:               c.HeartbeatTick,
+		CheckQuorum:                 c.CheckQuorum,
+		PreVote:                     c.PreVote,
+		DisableProposalForwarding:   c.DisableProposalForwarding,
+		DisableConfChangeValidation: c.DisableConfChangeValidation,
+		StepDownOnRemoval:           c.StepDownOnRemoval,
+		ReadOnlyOption:              c.ReadOnlyOption,
+		MaxSizePerMsg:               c.MaxSizePerMsg,
+		MaxUncommittedEntriesSize:   c.MaxUncommittedEntriesSize,
+	}
+}
+
 // seedFromID spreads the bits of a node ID (often small and consecutive)
 // over a 64-bit seed with the SplitMix64 finalizer, so neighbouring IDs get
 // unrelated election timeouts.

@@ -163,6 +163,7 @@ func (r *raft) becomeLeader() {
 	r.reset(r.term)
 	r.lead = r.id
 	r.state = StateLeader
+	r.openInflights()
 	r.raftLog.unstable.setTerm(r.term)
 	pr := r.trk.Progress[r.id]
 	pr.BecomeReplicate()

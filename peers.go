@@ -10,7 +10,7 @@ import (
 // The leader's hot paths read the progress of every peer several times per
 // proposal. Going through the tracker's maps for each read (sorting the
 // keys for a broadcast, hashing each voter's id for the commit index) cost
-// more than the Raft logic itself, so raft keeps plain slices of the same
+// more than the Raft logic itself, so raft keeps a plain slice of the same
 // *Progress pointers, rebuilt by indexPeers whenever switchToConfig
 // installs a configuration (the only writer of trk.Progress and
 // trk.Config).
@@ -21,21 +21,28 @@ type peerProgress struct {
 	pr *tracker.Progress
 }
 
-// indexPeers rebuilds r.peers and r.voterPrs from the tracker.
+// indexPeers rebuilds r.peers from the tracker. Only a leader keeps
+// Inflights windows, and only for the other peers (see openInflights): a
+// conf change gives new peers one, which a non-leader drops here.
 func (r *raft) indexPeers() {
-	r.peers = r.peers[:0]
+	r.peers = slices.Grow(r.peers[:0], len(r.trk.Progress)) // no spare room
 	for id, pr := range r.trk.Progress {
+		if r.state != StateLeader || id == r.id {
+			pr.Inflights = nil
+		}
 		r.peers = append(r.peers, peerProgress{id: id, pr: pr})
 	}
 	slices.SortFunc(r.peers, func(a, b peerProgress) int { return cmp.Compare(a.id, b.id) })
-	r.voterPrs = r.voterPrs[:0]
-	if len(r.trk.Voters[1]) > 0 {
-		return // joint: committedIndex asks the tracker
-	}
-	for id := range r.trk.Voters[0] {
-		// nil if the voter has no progress; it then counts as having
-		// acknowledged nothing, as in quorum.MajorityConfig.
-		r.voterPrs = append(r.voterPrs, r.trk.Progress[id])
+}
+
+// openInflights gives every other peer the window that paces a leader's
+// appends. Followers and candidates send no appends, so reset leaves them
+// without: an idle follower saves a 64-byte window per peer.
+func (r *raft) openInflights() {
+	for _, p := range r.peers {
+		if p.id != r.id {
+			p.pr.Inflights = tracker.NewInflights(r.trk.MaxInflight, r.trk.MaxInflightBytes)
+		}
 	}
 }
 
@@ -43,20 +50,32 @@ func (r *raft) indexPeers() {
 const maxFastVoters = 16
 
 // committedIndex returns r.trk.Committed(): the highest index acknowledged
-// by a quorum of voters. Outside joint configurations it reads voterPrs
-// instead of the tracker's maps.
+// by a quorum of voters. Outside joint configurations the voters are the
+// peers that are not learners, so it reads r.peers instead of the
+// tracker's maps.
 func (r *raft) committedIndex() uint64 {
-	n := len(r.voterPrs)
+	n := len(r.trk.Voters[0])
 	if n == 0 || n > maxFastVoters || len(r.trk.Voters[1]) > 0 {
 		return r.trk.Committed()
 	}
 	var buf [maxFastVoters]uint64
-	acked := buf[:n]
-	for i, pr := range r.voterPrs {
-		if pr != nil {
-			acked[i] = pr.Match
+	k := 0
+	for _, p := range r.peers {
+		if p.pr.IsLearner {
+			continue
 		}
+		if k == n {
+			return r.trk.Committed() // more voters than the config names
+		}
+		buf[k] = p.pr.Match
+		k++
 	}
+	if k != n {
+		// A voter without a Progress counts as having acknowledged
+		// nothing; leave that case to the tracker.
+		return r.trk.Committed()
+	}
+	acked := buf[:n]
 	// Insertion sort, ascending: the quorum n/2+1 voters from position
 	// n-(n/2+1) upward all acknowledged at least that position's index.
 	for i := 1; i < n; i++ {

@@ -46,6 +46,11 @@ func getStatus(r *raft) Status {
 		r.trk.Visit(func(id uint64, pr *tracker.Progress) {
 			p := *pr
 			p.Inflights = pr.Inflights.Clone()
+			if p.Inflights == nil {
+				// The leader keeps no window for itself; v3.6 shows an
+				// empty one for every peer.
+				p.Inflights = tracker.NewInflights(r.trk.MaxInflight, r.trk.MaxInflightBytes)
+			}
 			s.Progress[id] = p
 		})
 	}

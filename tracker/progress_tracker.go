@@ -199,8 +199,12 @@ func (p *ProgressTracker) ResetVotes() {
 
 // RecordVote notes that peer id granted (v) or refused (!v) its vote. A
 // peer's first answer in an election is final, so a duplicated or reordered
-// response cannot flip it.
+// response cannot flip it. A nil Votes map is made on the first vote, so
+// that a tracker outside elections need not keep an empty one.
 func (p *ProgressTracker) RecordVote(id uint64, v bool) {
+	if p.Votes == nil {
+		p.Votes = map[uint64]bool{}
+	}
 	if _, voted := p.Votes[id]; !voted {
 		p.Votes[id] = v
 	}

@@ -1,0 +1,211 @@
+package raft
+
+import (
+	"runtime"
+	"testing"
+	"unsafe"
+
+	pb "github.com/tickraft/raft/raftpb"
+	"github.com/tickraft/raft/tracker"
+)
+
+// Idle groups: what a node keeps while nothing happens, and what a tick of
+// an idle leader costs. Thousands of groups share a process, so these are
+// guarded by size, by allocation count and by retained heap.
+
+// The raft struct fits the 448-byte allocation class. By hand (amd64):
+// lease 24, state 8, two elapsed counters 16, id/term/vote/lead 32,
+// raftLog 8, cfg 48, msgs/msgsAfterAppend/peers/readStates 96, trk 72,
+// reads 64, isLearner 8, leadTransferee/pendingConfIndex/uncommittedSize
+// 24, randomizedElectionTimeout 8, rng 8, logger 16: 432 bytes.
+func TestRaftStructSize(t *testing.T) {
+	if got := unsafe.Sizeof(nodeConfig{}); got != 48 {
+		t.Errorf("nodeConfig is %d bytes, want 48 (2 ticks, 5 flags in one word, read option, 2 limits)", got)
+	}
+	if got := unsafe.Sizeof(raft{}); got > 448 {
+		t.Errorf("raft is %d bytes, past the 448-byte allocation class", got)
+	}
+	// The fields an idle leader's tick reads share the struct's first two
+	// cache lines (the class is a multiple of 64, so objects are aligned).
+	if off := unsafe.Offsetof(raft{}.cfg) + unsafe.Offsetof(nodeConfig{}.ReadOnlyOption); off >= 128 {
+		t.Errorf("cfg's flags end at offset %d, past the first two cache lines", off)
+	}
+}
+
+// Only a leader holds Inflights windows, and only for the other peers; a
+// follower, a candidate and a deposed leader hold none.
+func TestInflightsOnlyOnLeader(t *testing.T) {
+	tn := newTestNet(t, 3, nil)
+	tn.elect(1)
+	checkInflights := func(stage string, id uint64, wantOthers bool) {
+		t.Helper()
+		r := tn.nodes[id].raft
+		for _, p := range r.peers {
+			want := wantOthers && p.id != r.id
+			if got := p.pr.Inflights != nil; got != want {
+				t.Errorf("%s: node %d holds a window for %d: %v, want %v", stage, id, p.id, got, want)
+			}
+		}
+	}
+	checkInflights("elected", 1, true)
+	checkInflights("elected", 2, false)
+	checkInflights("elected", 3, false)
+
+	// A conf change gives new peers a window only on the leader.
+	for _, id := range []uint64{1, 2} {
+		tn.nodes[id].raft.applyConfChange(pb.ConfChange{Type: pb.ConfChangeAddLearnerNode, NodeID: 4}.AsV2())
+	}
+	checkInflights("learner added", 1, true)
+	checkInflights("learner added", 2, false)
+
+	// Replication still flows through the windows.
+	if err := tn.nodes[1].Propose([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	tn.settle()
+	for _, id := range []uint64{2, 3} {
+		if got := string(tn.applied[id][len(tn.applied[id])-1].Data); got != "x" {
+			t.Fatalf("node %d applied %q last, want x", id, got)
+		}
+		if pr := tn.nodes[1].raft.trk.Progress[id]; pr.State != tracker.StateReplicate || pr.Inflights.Count() != 0 {
+			t.Fatalf("leader's progress of %d: %s, want replicating with nothing in flight", id, pr)
+		}
+	}
+
+	r := tn.nodes[1].raft
+	r.becomeFollower(r.term+1, None)
+	checkInflights("deposed", 1, false)
+}
+
+// Status shows an Inflights window for every peer, the leader's own
+// included, as v3.6 does, and copies them.
+func TestStatusInflightsForEveryPeer(t *testing.T) {
+	tn := newTestNet(t, 3, func(c *Config) { c.MaxInflightMsgs = 2 })
+	tn.elect(1)
+	rn := tn.nodes[1]
+	st := rn.Status()
+	if len(st.Progress) != 3 {
+		t.Fatalf("status has %d progresses, want 3", len(st.Progress))
+	}
+	for id, pr := range st.Progress {
+		if pr.Inflights == nil {
+			t.Fatalf("status progress of %d has no Inflights", id)
+		}
+		if pr.Inflights.Count() != 0 || pr.Inflights.Full() {
+			t.Fatalf("status progress of %d: %d in flight, full %v; want an empty open window", id, pr.Inflights.Count(), pr.Inflights.Full())
+		}
+		if id != 1 && pr.Inflights == rn.raft.trk.Progress[id].Inflights {
+			t.Fatalf("status shares the Inflights of %d with the leader", id)
+		}
+	}
+	// The copy of the leader's own window has MaxInflightMsgs room.
+	own := st.Progress[1].Inflights
+	own.Add(1, 1)
+	own.Add(2, 1)
+	if !own.Full() {
+		t.Fatalf("own window not full after 2 adds with MaxInflightMsgs 2")
+	}
+	if rn.raft.trk.Progress[1].Inflights != nil {
+		t.Fatalf("Status gave the leader a window of its own")
+	}
+}
+
+// No election, no Votes map; an election makes one and the next term
+// drops it.
+func TestVotesMapOnlyDuringElection(t *testing.T) {
+	tn := newTestNet(t, 3, nil)
+	r := tn.nodes[1].raft
+	if r.trk.Votes != nil {
+		t.Fatalf("a new node keeps a Votes map: %v", r.trk.Votes)
+	}
+	tn.elect(1)
+	if r.trk.Votes != nil {
+		t.Fatalf("the leader keeps the votes of its election: %v", r.trk.Votes)
+	}
+	if v := tn.nodes[2].raft.trk.Votes; v != nil {
+		t.Fatalf("a follower keeps a Votes map: %v", v)
+	}
+}
+
+// idleGroup returns node keep of a freshly elected three-voter group whose
+// storage starts, as in bench/, at a snapshot at index 1.
+func idleGroup(t testing.TB, keep int) *RawNode {
+	var nodes [3]*RawNode
+	var stores [3]*MemoryStorage
+	voters := []uint64{1, 2, 3}
+	for i := range nodes {
+		s := NewMemoryStorage()
+		if err := s.ApplySnapshot(pb.Snapshot{Metadata: pb.SnapshotMetadata{Index: 1, Term: 1, ConfState: pb.ConfState{Voters: voters}}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetHardState(pb.HardState{Term: 1, Commit: 1}); err != nil {
+			t.Fatal(err)
+		}
+		rn, err := NewRawNode(newTestConfig(uint64(i+1), s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodes[i], stores[i] = rn, s
+	}
+	if err := nodes[0].Campaign(); err != nil {
+		t.Fatal(err)
+	}
+	for busy := true; busy; {
+		busy = false
+		for i, rn := range nodes {
+			if !rn.HasReady() {
+				continue
+			}
+			busy = true
+			rd := rn.Ready()
+			if !IsEmptyHardState(rd.HardState) {
+				if err := stores[i].SetHardState(rd.HardState); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := stores[i].Append(rd.Entries); err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range rd.Messages {
+				if err := nodes[m.To-1].Step(m); err != nil {
+					t.Fatalf("node %d: %v", m.To, err)
+				}
+			}
+			rn.Advance(rd)
+		}
+	}
+	if lead := nodes[keep].BasicStatus().Lead; lead != 1 {
+		t.Fatalf("node %d sees leader %d, want 1", keep+1, lead)
+	}
+	return nodes[keep]
+}
+
+// An idle follower group (RawNode, raft, log, tracker, MemoryStorage)
+// retains at most 2,200 bytes. By hand, in allocation classes: RawNode 128,
+// raft 448, raftLog 144, unstable entries 192 (four), Advance's one
+// acknowledgement 160, random source 32, Progress map 192 and voter set
+// 192 (header 48 + one map group 144 each), three Progress 192, peers 48,
+// MemoryStorage 288 with its one entry 48 and voter list 24: 2,080 bytes.
+// Map internals are the runtime's; the slack covers their drift.
+func TestIdleFollowerRetainedHeap(t *testing.T) {
+	const groups = 200
+	keep := make([]*RawNode, groups)
+	before := liveHeap()
+	for i := range keep {
+		keep[i] = idleGroup(t, 1)
+	}
+	per := (float64(liveHeap()) - float64(before)) / groups
+	runtime.KeepAlive(keep)
+	t.Logf("%.0f bytes per idle follower group", per)
+	if per > 2200 {
+		t.Errorf("an idle follower group retains %.0f bytes, want at most 2200", per)
+	}
+}
+
+func liveHeap() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
