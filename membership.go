@@ -99,8 +99,7 @@ func (r *raft) switchToConfig(cfg tracker.Config, prs tracker.ProgressMap) pb.Co
 	r.indexPeers()
 	cs := r.trk.ConfState()
 	pr := prs[r.id]
-	r.isLearner = pr != nil && pr.IsLearner
-	if (pr == nil || r.isLearner) && r.state == StateLeader {
+	if (pr == nil || pr.IsLearner) && r.state == StateLeader {
 		if r.cfg.StepDownOnRemoval {
 			r.becomeFollower(r.term, None)
 		}

@@ -22,7 +22,6 @@ import (
 type raft struct {
 	// The fields an idle leader's Tick and Ready read come first, so that
 	// with thousands of groups per process a tick touches few cache lines.
-	lease            leaseState
 	state            StateType
 	electionElapsed  int
 	heartbeatElapsed int
@@ -32,6 +31,7 @@ type raft struct {
 	lead             uint64
 	raftLog          *raftLog
 	cfg              nodeConfig
+	lease            leaseState
 
 	// msgs may be sent at once. msgsAfterAppend may be sent only once the
 	// log and hard state as of now are durable: acknowledgements and votes.
@@ -42,9 +42,8 @@ type raft struct {
 	peers      []peerProgress
 	readStates []ReadState
 
-	trk       tracker.ProgressTracker
-	reads     readIndexQueue
-	isLearner bool
+	trk   tracker.ProgressTracker
+	reads readIndexQueue
 
 	// leadTransferee is the node a leadership transfer is handing over to.
 	leadTransferee uint64
