@@ -207,8 +207,25 @@ func (l *raftLog) commitTo(i uint64) bool {
 	return true
 }
 
-// stableTo records that the log's entries are durable up to mark.
-func (l *raftLog) stableTo(mark logMark) bool { return l.unstable.stableTo(mark) }
+// stableTo records that the log's entries are durable up to mark. Those
+// not handed out for applying stay in memory (see keepDurable).
+func (l *raftLog) stableTo(mark logMark) bool {
+	if !l.unstable.stableTo(mark) {
+		return false
+	}
+	l.keepDurable()
+	return true
+}
+
+// keepDurable bounds the durable entries kept in memory: those in
+// (applying, durable end], at most maxApplyingSize bytes of payload, the
+// oldest dropped first. They are what the next Readies hand out for
+// applying, and a leader's appends to followers that are close behind
+// read them too, so both skip a Storage read; the bound is the one
+// already accepted for committed entries in flight to the application.
+func (l *raftLog) keepDurable() {
+	l.unstable.dropDurable(l.applying, uint64(l.maxApplyingSize))
+}
 
 // stableSnapTo records that the unstable snapshot ending at id is durable.
 func (l *raftLog) stableSnapTo(id entryID) bool { return l.unstable.stableSnapTo(id) }
@@ -245,9 +262,10 @@ func (l *raftLog) slice(lo, hi uint64, maxSize entryEncodingSize) ([]pb.Entry, e
 	if lo == hi {
 		return nil, nil
 	}
-	split := l.unstable.prev.index + 1
+	split := l.unstable.firstInMemory()
 	if lo >= split {
-		// No storage call on the hot path: recent entries are unstable.
+		// No storage call on the hot path: recent entries, and durable
+		// ones not applied yet, are in memory.
 		return limitSize(l.unstable.slice(lo, hi), maxSize), nil
 	}
 	if l.unstable.snapshot != nil {
@@ -279,7 +297,7 @@ func (l *raftLog) slice(lo, hi uint64, maxSize entryEncodingSize) ([]pb.Entry, e
 	if k == 0 {
 		return ents, nil
 	}
-	// Copy: ents belongs to the storage's array, more to the unstable one.
+	// Copy: ents belongs to the storage's array, more to the in-memory one.
 	out := make([]pb.Entry, 0, len(ents)+k)
 	out = append(append(out, ents...), more[:k]...)
 	return out, nil
@@ -343,6 +361,7 @@ func (l *raftLog) acceptApplying(i uint64, size entryEncodingSize) {
 	if i > l.applying {
 		l.applying = i
 		l.applyingSize += size
+		l.keepDurable()
 	}
 }
 
@@ -363,4 +382,5 @@ func (l *raftLog) appliedTo(i uint64, size entryEncodingSize) {
 func (l *raftLog) restoreApplied(i uint64) {
 	l.applied = max(l.applied, i)
 	l.applying = max(l.applying, i)
+	l.keepDurable()
 }

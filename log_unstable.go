@@ -36,6 +36,15 @@ type unstable struct {
 
 	snapshotInProgress bool
 	inProgress         uint64
+
+	// durable holds entries up to prev that are durable and not yet handed
+	// out for applying, kept so that committing them needs no Storage read
+	// (see raftLog.keepDurable). It always sits just before entries in one
+	// array, so that a range across prev is one slice; any change of
+	// entries' array either carries it along or drops it. durableSize is
+	// its payload size.
+	durable     []pb.Entry
+	durableSize uint64
 }
 
 // newUnstable returns the unstable part of a log whose durable part ends at
@@ -45,9 +54,15 @@ func newUnstable(last entryID) unstable {
 	return unstable{logSlice: logSlice{term: last.term, prev: last}, inProgress: last.index}
 }
 
-// maybeTerm returns the term of the entry at i if unstable knows it.
+// maybeTerm returns the term of the entry at i if it is in memory.
 func (u *unstable) maybeTerm(i uint64) (uint64, bool) {
-	if i < u.prev.index || i > u.lastIndex() {
+	if i < u.prev.index {
+		if first := u.firstInMemory(); i >= first {
+			return u.durable[i-first].Term, true
+		}
+		return 0, false
+	}
+	if i > u.lastIndex() {
 		return 0, false
 	}
 	if i == u.prev.index {
@@ -55,6 +70,10 @@ func (u *unstable) maybeTerm(i uint64) (uint64, bool) {
 	}
 	return u.entries[i-u.prev.index-1].Term, true
 }
+
+// firstInMemory returns the index of the first entry held in memory,
+// durable or not; entries before it must be read from storage.
+func (u *unstable) firstInMemory() uint64 { return u.prev.index + 1 - uint64(len(u.durable)) }
 
 // nextEntries returns the entries not yet handed out for writing. The slice
 // is capped so that an append by the caller cannot write into the log.
@@ -95,6 +114,14 @@ func (u *unstable) stableTo(mark logMark) bool {
 		return false
 	}
 	n := mark.index - u.prev.index
+	written := u.entries[:n]
+	if len(u.durable) == 0 {
+		u.durable = written
+	} else {
+		// Adjacent in one array: extending covers exactly the written ones.
+		u.durable = u.durable[:len(u.durable)+len(written)]
+	}
+	u.durableSize += payloadSize(written)
 	u.prev = pbEntryID(&u.entries[n-1])
 	u.entries = u.entries[n:]
 	u.inProgress = max(u.inProgress, u.prev.index)
@@ -116,6 +143,25 @@ func (u *unstable) stableSnapTo(id entryID) bool {
 	return true
 }
 
+// dropDurable forgets the durable entries up to index i and then, oldest
+// first, as many as it takes to bring their payload within maxSize. The
+// dropped ones are read from storage if they are needed again.
+func (u *unstable) dropDurable(i, maxSize uint64) {
+	k := 0
+	if first := u.firstInMemory(); i >= first {
+		k = int(min(i-first+1, uint64(len(u.durable))))
+	}
+	size := u.durableSize - payloadSize(u.durable[:k])
+	for ; k < len(u.durable) && size > maxSize; k++ {
+		size -= uint64(len(u.durable[k].Data))
+	}
+	u.durable, u.durableSize = u.durable[k:], size
+}
+
+// dropAllDurable forgets every durable entry kept in memory, for changes
+// that give entries a new array or move prev.
+func (u *unstable) dropAllDurable() { u.durable, u.durableSize = nil, 0 }
+
 // minUnstableCap is the smallest array allocated for unstable entries. It
 // is small because an idle group keeps its last array's spare room once
 // its entries are durable: four entries cost one allocation per four
@@ -123,18 +169,23 @@ func (u *unstable) stableSnapTo(id entryID) bool {
 const minUnstableCap = 4
 
 // shrink drops the backing array when most of it holds entries that are
-// already durable, so that they can be collected. The old array is not
-// written: Ready slices handed out before remain valid.
+// no longer needed, so that they can be collected; the entries still in
+// memory move to a smaller array. The old array is not written: Ready
+// slices handed out before remain valid.
 func (u *unstable) shrink() {
 	const minCap = 64
-	if len(u.entries) == 0 {
-		if cap(u.entries) > minCap {
-			u.entries = nil
-		}
-		return
+	d := len(u.durable)
+	live, c := d+len(u.entries), cap(u.entries)
+	if d > 0 {
+		c = cap(u.durable)
 	}
-	if c := cap(u.entries); c > minCap && len(u.entries) < c/4 {
-		u.entries = append(make([]pb.Entry, 0, 2*len(u.entries)), u.entries...)
+	switch {
+	case c <= minCap:
+	case live == 0:
+		u.entries, u.durable = nil, nil
+	case live < c/4:
+		ents := append(append(make([]pb.Entry, 0, 2*live), u.durable...), u.entries...)
+		u.durable, u.entries = ents[:d], ents[d:]
 	}
 }
 
@@ -146,6 +197,7 @@ func (u *unstable) restore(s *pb.Snapshot, term uint64) {
 	u.snapshotInProgress = false
 	u.logSlice = logSlice{term: term, prev: id}
 	u.inProgress = id.index
+	u.dropAllDurable()
 }
 
 // setTerm moves the accepted term to term. Entry writes in progress were
@@ -171,11 +223,13 @@ func (u *unstable) truncateAndAppend(s logSlice) {
 		// The common case: an append at the end. It writes only past
 		// len(entries), which no handed-out slice covers, so spare capacity
 		// is reused; a new array gets room for more, so that appending one
-		// entry at a time does not allocate each time.
+		// entry at a time does not allocate each time. The durable entries
+		// move along, to stay just before entries.
 		if n := len(u.entries) + len(s.entries); n > cap(u.entries) {
-			grown := make([]pb.Entry, len(u.entries), max(2*n, minUnstableCap))
-			copy(grown, u.entries)
-			u.entries = grown
+			d := len(u.durable)
+			grown := make([]pb.Entry, d+len(u.entries), max(2*(d+n), minUnstableCap))
+			copy(grown[copy(grown, u.durable):], u.entries)
+			u.durable, u.entries = grown[:d], grown[d:]
 		}
 		u.entries = append(u.entries, s.entries...)
 	case s.prev.index <= u.prev.index:
@@ -186,6 +240,7 @@ func (u *unstable) truncateAndAppend(s logSlice) {
 		u.prev = s.prev
 		u.entries = append([]pb.Entry(nil), s.entries...)
 		u.inProgress = u.prev.index
+		u.dropAllDurable()
 	default:
 		// Keep a prefix of the unstable entries. Copy it, since slices of
 		// the old array may have been handed out in a Ready.
@@ -194,12 +249,18 @@ func (u *unstable) truncateAndAppend(s logSlice) {
 		ents = append(ents, keep...)
 		u.entries = append(ents, s.entries...)
 		u.inProgress = min(u.inProgress, s.prev.index)
+		u.dropAllDurable() // rare: read back from storage if needed
 	}
 }
 
-// slice returns the unstable entries in [lo, hi), which the caller has
-// checked lie within (prev.index, lastIndex()+1]. The slice is capped.
+// slice returns the entries in [lo, hi) held in memory, durable or not,
+// which the caller has checked lie within [firstInMemory(), lastIndex()+1].
+// The slice is capped.
 func (u *unstable) slice(lo, hi uint64) []pb.Entry {
-	off := u.prev.index + 1
-	return u.entries[lo-off : hi-off : hi-off]
+	all := u.entries
+	if d := len(u.durable); d > 0 {
+		all = u.durable[:d+len(u.entries)]
+	}
+	first := u.firstInMemory()
+	return all[lo-first : hi-first : hi-first]
 }
