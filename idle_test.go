@@ -129,7 +129,7 @@ func TestVotesMapOnlyDuringElection(t *testing.T) {
 
 // idleGroup returns node keep of a freshly elected three-voter group whose
 // storage starts, as in bench/, at a snapshot at index 1.
-func idleGroup(t testing.TB, keep int) *RawNode {
+func idleGroup(t testing.TB, keep int, tweak func(*Config)) *RawNode {
 	var nodes [3]*RawNode
 	var stores [3]*MemoryStorage
 	voters := []uint64{1, 2, 3}
@@ -141,7 +141,11 @@ func idleGroup(t testing.TB, keep int) *RawNode {
 		if err := s.SetHardState(pb.HardState{Term: 1, Commit: 1}); err != nil {
 			t.Fatal(err)
 		}
-		rn, err := NewRawNode(newTestConfig(uint64(i+1), s))
+		c := newTestConfig(uint64(i+1), s)
+		if tweak != nil {
+			tweak(c)
+		}
+		rn, err := NewRawNode(c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -192,13 +196,73 @@ func TestIdleFollowerRetainedHeap(t *testing.T) {
 	keep := make([]*RawNode, groups)
 	before := liveHeap()
 	for i := range keep {
-		keep[i] = idleGroup(t, 1)
+		keep[i] = idleGroup(t, 1, nil)
 	}
 	per := (float64(liveHeap()) - float64(before)) / groups
 	runtime.KeepAlive(keep)
 	t.Logf("%.0f bytes per idle follower group", per)
 	if per > 2200 {
 		t.Errorf("an idle follower group retains %.0f bytes, want at most 2200", per)
+	}
+}
+
+// idleTick is one tick of an idle leader with its Ready, if it has one;
+// the heartbeats are dropped. It reports how many messages the Ready held.
+func idleTick(rn *RawNode) (msgs int, ready bool) {
+	rn.Tick()
+	if !rn.HasReady() {
+		return 0, false
+	}
+	rd := rn.Ready()
+	rn.Advance(rd)
+	return len(rd.Messages), true
+}
+
+// An idle leader's tick allocates only the Messages array handed to the
+// application, and nothing with ReuseReadyBuffers; a tick that sends no
+// heartbeat leaves no Ready.
+func TestIdleLeaderTickAllocations(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		heartbeat int
+		reuse     bool
+		allocs    float64
+	}{
+		{"heartbeat every tick", 1, false, 1},
+		{"heartbeat every tick, reused buffers", 1, true, 0},
+		{"heartbeat every other tick", 2, false, 1},
+		{"heartbeat every other tick, reused buffers", 2, true, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rn := idleGroup(t, 0, func(c *Config) {
+				c.HeartbeatTick = tc.heartbeat
+				c.ReuseReadyBuffers = tc.reuse
+			})
+			msgs, readies := 0, 0
+			for range 2 * tc.heartbeat {
+				n, ready := idleTick(rn)
+				msgs += n
+				if ready {
+					readies++
+				}
+			}
+			// Two heartbeat periods: two Readies of two heartbeats each.
+			if msgs != 4 || readies != 2 {
+				t.Fatalf("%d ticks: %d Readies with %d messages, want 2 with 4", 2*tc.heartbeat, readies, msgs)
+			}
+			// Whole heartbeat periods, so that every run does the same.
+			allocs := testing.AllocsPerRun(100, func() {
+				for range tc.heartbeat {
+					idleTick(rn)
+				}
+			})
+			if allocs != tc.allocs {
+				t.Fatalf("%v allocations per heartbeat period, want %v", allocs, tc.allocs)
+			}
+			if rn.BasicStatus().RaftState != StateLeader {
+				t.Fatalf("the leader stepped down while idle")
+			}
+		})
 	}
 }
 
