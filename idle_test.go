@@ -17,7 +17,7 @@ import (
 // state 8, two elapsed counters 16, id/term/vote/lead 32, raftLog 8,
 // cfg 48, lease 56, msgs/msgsAfterAppend/peers/readStates 96, trk 72,
 // reads 64, leadTransferee/pendingConfIndex/uncommittedSize 24,
-// randomizedElectionTimeout 8, rng 8, logger 16: 456 bytes.
+// randomizedElectionTimeout 8, rng 16, logger 16: 464 bytes.
 func TestRaftStructSize(t *testing.T) {
 	if got := unsafe.Sizeof(nodeConfig{}); got != 48 {
 		t.Errorf("nodeConfig is %d bytes, want 48 (2 ticks, 5 flags in one word, read option, 2 limits)", got)
@@ -185,11 +185,11 @@ func idleGroup(t testing.TB, keep int, tweak func(*Config)) *RawNode {
 }
 
 // An idle follower group (RawNode, raft, log, tracker, MemoryStorage)
-// retains at most 2,200 bytes. By hand, in allocation classes: RawNode 128,
-// raft 480, raftLog 144, unstable entries 192 (four), Advance's one
-// acknowledgement 160, random source 32, Progress map 192 and voter set
-// 192 (header 48 + one map group 144 each), three Progress 192, peers 48,
-// MemoryStorage 288 with its one entry 48 and voter list 24: 2,112 bytes.
+// retains at most 2,200 bytes. By hand, in allocation classes: RawNode 144,
+// raft 480, raftLog 176, unstable entries 192 (four), Advance's one
+// acknowledgement 160, Progress map 192 and voter set 192 (header 48 + one
+// map group 144 each), three Progress in one array 192, peers 48,
+// MemoryStorage 288 with its one entry 48 and voter list 24: 2,128 bytes.
 // Map internals are the runtime's; the slack covers their drift.
 func TestIdleFollowerRetainedHeap(t *testing.T) {
 	const groups = 200
