@@ -3,6 +3,7 @@ package raft
 import (
 	"context"
 	"errors"
+	"sync"
 
 	pb "github.com/tickraft/raft/raftpb"
 )
@@ -81,7 +82,12 @@ func RestartNode(c *Config) Node {
 }
 
 type proposal struct {
-	m      pb.Message
+	m pb.Message
+	// data, with isData, is a proposal of one normal entry: the node's
+	// goroutine builds the entry in RawNode's scratch space (see
+	// RawNode.Propose), which saves allocating an entry slice per call.
+	data   []byte
+	isData bool
 	result chan error // nil if the caller does not wait
 }
 
@@ -98,6 +104,10 @@ type node struct {
 	statusc    chan chan Status
 	stopc      chan struct{}
 	done       chan struct{}
+
+	// results recycles the channels on which waiting proposers receive
+	// their result; a channel whose proposer gave up is not returned.
+	results sync.Pool
 }
 
 // tickBuffer is how many ticks may wait while the node is busy.
@@ -143,8 +153,13 @@ func (n *node) run() {
 		}
 		select {
 		case p := <-propc:
-			p.m.From = r.id
-			err := r.stepMsg(&p.m)
+			var err error
+			if p.isData {
+				err = n.rn.Propose(p.data)
+			} else {
+				p.m.From = r.id
+				err = r.stepMsg(&p.m)
+			}
 			if p.result != nil {
 				p.result <- err
 			}
@@ -201,7 +216,7 @@ func (n *node) Tick() {
 func (n *node) Campaign(ctx context.Context) error { return n.send(ctx, pb.Message{Type: pb.MsgHup}) }
 
 func (n *node) Propose(ctx context.Context, data []byte) error {
-	return n.propose(ctx, pb.Message{Type: pb.MsgProp, Entries: []pb.Entry{{Data: data}}}, true)
+	return n.propose(ctx, proposal{data: data, isData: true}, true)
 }
 
 func (n *node) ProposeConfChange(ctx context.Context, cc pb.ConfChangeI) error {
@@ -223,7 +238,7 @@ func (n *node) Step(ctx context.Context, m pb.Message) error {
 // be stepped.
 func (n *node) send(ctx context.Context, m pb.Message) error {
 	if m.Type == pb.MsgProp {
-		return n.propose(ctx, m, false)
+		return n.propose(ctx, proposal{m: m}, false)
 	}
 	select {
 	case n.recvc <- m:
@@ -237,14 +252,18 @@ func (n *node) send(ctx context.Context, m pb.Message) error {
 
 // propose hands a proposal to the node's goroutine and, with wait, returns
 // the result of stepping it.
-func (n *node) propose(ctx context.Context, m pb.Message, wait bool) error {
-	p := proposal{m: m}
+func (n *node) propose(ctx context.Context, p proposal, wait bool) error {
 	if wait {
-		p.result = make(chan error, 1)
+		c, ok := n.results.Get().(chan error)
+		if !ok {
+			c = make(chan error, 1)
+		}
+		p.result = c
 	}
 	select {
 	case n.propc <- p:
 	case <-ctx.Done():
+		n.recycleResult(p.result) // never sent: nothing will be written
 		return ctx.Err()
 	case <-n.done:
 		return ErrStopped
@@ -254,11 +273,19 @@ func (n *node) propose(ctx context.Context, m pb.Message, wait bool) error {
 	}
 	select {
 	case err := <-p.result:
+		n.recycleResult(p.result)
 		return err
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-n.done:
 		return ErrStopped
+	}
+}
+
+// recycleResult returns an empty result channel for reuse.
+func (n *node) recycleResult(c chan error) {
+	if c != nil {
+		n.results.Put(c)
 	}
 }
 
