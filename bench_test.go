@@ -47,7 +47,7 @@ func BenchmarkLeaderRound(b *testing.B) {
 
 // reportStorageCalls reports the Storage reads per operation.
 func reportStorageCalls(b *testing.B, before, after storageCallCounts) {
-	total := func(c storageCallCounts) int {
+	total := func(c storageCallCounts) uint32 {
 		return c.initialState + c.entries + c.term + c.lastIndex + c.firstIndex + c.snapshot
 	}
 	b.ReportMetric(float64(total(after)-total(before))/float64(b.N), "storage-calls/op")
