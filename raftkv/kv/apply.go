@@ -89,6 +89,9 @@ type applier struct {
 // Result's Err.
 func (a *applier) applyEntry(e *raftpb.Entry) (Result, bool, error) {
 	a.st.applied = Position{Index: e.Index, Term: e.Term}
+	if e.Type == raftpb.EntryConfChange || e.Type == raftpb.EntryConfChangeV2 {
+		return Result{}, false, a.applyMembers(e)
+	}
 	if e.Type != raftpb.EntryNormal || len(e.Data) == 0 {
 		return Result{}, false, nil
 	}

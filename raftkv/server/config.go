@@ -23,7 +23,8 @@ type Config struct {
 	// ClusterID identifies the cluster on the wire. Default: a hash of
 	// "raftkv", so members started without one agree.
 	ClusterID uint64
-	// Dir holds the member's data: wal/, kv.db, snap/ and members.json.
+	// Dir holds the member's data: wal/, kv.db (with the member table) and
+	// snap/.
 	Dir string
 	// Peers maps member ids to peer addresses (host:port), this member's
 	// own included. For a new cluster it is the initial membership; when
@@ -34,6 +35,12 @@ type Config struct {
 	// MemberAdd). Without Join, an empty member bootstraps a new cluster of
 	// Peers. A member with data ignores both and restarts from it.
 	Join bool
+	// ClientAddr is the host:port where this member serves the client API,
+	// as other members should dial it. The member publishes it in the
+	// member table (a ConfChangeUpdateNode), so that followers can forward
+	// leader-only lease calls to the leader. Empty: not published, and
+	// lease calls reaching a follower fail with ErrNotPrimary.
+	ClientAddr string
 	// Listener, if set, is used for peer traffic instead of listening on
 	// Peers[ID].
 	Listener net.Listener

@@ -27,6 +27,7 @@ type loopState struct {
 	out                              []raftpb.Message
 	removed                          bool
 	heldConf                         []confRequest
+	publishTicks                     int               // ticks since the client address was last proposed
 	lead                             uint64            // leader last reported to Metrics
 	dropped                          map[uint64]uint64 // transport drops already reported, by peer
 }
@@ -43,6 +44,7 @@ func (s *Server) run() {
 			s.tickLeases()
 			s.tickReads()
 			s.retryHeldConf()
+			s.publishClient()
 			s.pollDropped()
 		case p := <-s.propc:
 			s.propose(p)

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 
+	"github.com/tickraft/raft/raftkv/kv"
 	"github.com/tickraft/raft/raftpb"
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 )
@@ -25,13 +26,16 @@ func (s *Server) MemberList(_ context.Context, _ *pb.MemberListRequest) (*pb.Mem
 
 func (s *Server) memberProtos() []*pb.Member {
 	st := s.status.Load()
-	addrs := s.members.snapshot()
+	table := s.members.snapshot()
 	var out []*pb.Member
 	add := func(ids []uint64, learner bool) {
 		for _, id := range ids {
 			m := &pb.Member{ID: id, Name: fmt.Sprintf("%x", id), IsLearner: learner}
-			if a := addrs[id]; a != "" {
+			if a := table[id].Peer; a != "" {
 				m.PeerURLs = []string{"http://" + a}
+			}
+			if a := table[id].Client; a != "" {
+				m.ClientURLs = []string{"http://" + a}
 			}
 			out = append(out, m)
 		}
@@ -118,7 +122,7 @@ func (s *Server) confState() raftpb.ConfState {
 // it into an empty entry, which ends this call with ErrTimeout.
 func (s *Server) changeMembers(ctx context.Context, ch raftpb.ConfChangeSingle, addr string) error {
 	id := s.nextRequestID()
-	cctx, err := json.Marshal(ccContext{Req: id, Addr: addr})
+	cctx, err := json.Marshal(kv.ConfChangeContext{Req: id, Addr: addr})
 	if err != nil {
 		return err
 	}

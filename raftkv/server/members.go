@@ -12,82 +12,102 @@ import (
 	"sync"
 
 	"github.com/tickraft/raft"
+	"github.com/tickraft/raft/raftkv/kv"
 	"github.com/tickraft/raft/raftpb"
 )
 
-// members maps member ids to peer addresses. Raft's ConfState says who
-// votes; the addresses ride in the conf change entries' Context and are
-// kept in members.json, because a compacted log no longer has them.
+// members is the in-memory copy of the member table (kv.Members): peer
+// and client addresses by member id. kv keeps the table durable, written
+// in the transaction that applies each conf change, and a snapshot carries
+// it; this copy follows the same rule (kv.ApplyMemberChange) as the loop
+// applies conf changes, and is reloaded after a snapshot install. Raft's
+// ConfState, not this table, says who is a member.
 type members struct {
 	mu    sync.Mutex
-	path  string
-	addrs map[uint64]string
+	table map[uint64]kv.Member
 }
 
-func loadMembers(dir string, initial map[uint64]string) (*members, error) {
-	m := &members{path: filepath.Join(dir, "members.json"), addrs: maps.Clone(initial)}
-	b, err := os.ReadFile(m.path)
+// loadMembers starts from the configured peers, then the member list of
+// an older raftkv (members.json, read only), then the state machine's
+// table, each overriding the one before.
+func loadMembers(dir string, initial map[uint64]string, k *kv.KV) (*members, error) {
+	m := &members{table: make(map[uint64]kv.Member)}
+	for id, addr := range initial {
+		m.table[id] = kv.Member{Peer: addr}
+	}
+	legacy, err := readLegacyMembers(filepath.Join(dir, "members.json"))
+	if err != nil {
+		return nil, err
+	}
+	for id, addr := range legacy {
+		m.table[id] = kv.Member{Peer: addr}
+	}
+	stored, err := k.Members()
+	if err != nil {
+		return nil, err
+	}
+	mergeMembers(m.table, stored)
+	return m, nil
+}
+
+// readLegacyMembers reads the peer list older raftkv versions kept beside
+// the state machine. It is no longer written.
+func readLegacyMembers(path string) (map[uint64]string, error) {
+	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return m, nil
+		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	m.addrs = make(map[uint64]string)
-	if err := json.Unmarshal(b, &m.addrs); err != nil {
-		return nil, fmt.Errorf("server: %s is damaged: %w", m.path, err)
+	var addrs map[uint64]string
+	if err := json.Unmarshal(b, &addrs); err != nil {
+		return nil, fmt.Errorf("server: %s is damaged: %w", path, err)
 	}
-	return m, nil
+	return addrs, nil
 }
 
-func (m *members) snapshot() map[uint64]string {
+func (m *members) snapshot() map[uint64]kv.Member {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return maps.Clone(m.addrs)
+	return maps.Clone(m.table)
 }
 
-// update applies fn to the map and writes it durably (rename over).
-func (m *members) update(fn func(map[uint64]string)) error {
+func (m *members) get(id uint64) kv.Member {
 	m.mu.Lock()
-	fn(m.addrs)
-	b, err := json.Marshal(m.addrs)
-	m.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	tmp := m.path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, m.path); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(m.path))
+	defer m.mu.Unlock()
+	return m.table[id]
 }
 
-// ccContext is the Context of raftkv's conf changes: the request waiting
-// for it on the proposing member and the added member's address.
-type ccContext struct {
-	Req  uint64 `json:"req,omitempty"`
-	Addr string `json:"addr,omitempty"`
+func (m *members) apply(ch raftpb.ConfChangeSingle, ctx kv.ConfChangeContext) kv.Member {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	kv.ApplyMemberChange(m.table, ch, ctx)
+	return m.table[ch.NodeID]
+}
+
+// merge overlays a table restored from a snapshot.
+func (m *members) merge(stored map[uint64]kv.Member) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	mergeMembers(m.table, stored)
+}
+
+// mergeMembers overlays src's non-empty addresses on dst: a table written
+// by a cluster that predates it may know a member's client address only.
+func mergeMembers(dst, src map[uint64]kv.Member) {
+	for id, m := range src {
+		d := dst[id]
+		d.Peer = cmp.Or(m.Peer, d.Peer)
+		d.Client = cmp.Or(m.Client, d.Client)
+		dst[id] = d
+	}
 }
 
 func bootstrapPeers(peers map[uint64]string) []raft.Peer {
 	out := make([]raft.Peer, 0, len(peers))
 	for id, addr := range peers {
-		b, _ := json.Marshal(ccContext{Addr: addr})
+		b, _ := json.Marshal(kv.ConfChangeContext{Addr: addr})
 		out = append(out, raft.Peer{ID: id, Context: b})
 	}
 	// Every member must write the same entries: order by id.
@@ -119,59 +139,65 @@ func (s *Server) proposeConfChange(c confRequest) {
 }
 
 // applyConfChange applies a committed conf change entry to raft, the
-// member list and the transport, and answers the member call waiting for
-// it. An entry that does not decode is logged and skipped: raft itself
-// only carries what a leader accepted.
+// member table and the transport, and answers the member call waiting for
+// it. kv has already recorded the change in its table. An entry that does
+// not decode is logged and skipped: raft itself only carries what a
+// leader accepted.
 func (s *Server) applyConfChange(e raftpb.Entry) {
-	var cc raftpb.ConfChangeV2
-	if e.Type == raftpb.EntryConfChange {
-		var c1 raftpb.ConfChange
-		if err := c1.Unmarshal(e.Data); err != nil {
-			s.cfg.Logger.Error("undecodable conf change entry", "index", e.Index, "err", err)
-			return
-		}
-		cc = c1.AsV2()
-	} else if err := cc.Unmarshal(e.Data); err != nil {
+	cc, ctx, err := kv.DecodeConfChange(&e)
+	if err != nil {
 		s.cfg.Logger.Error("undecodable conf change entry", "index", e.Index, "err", err)
 		return
 	}
 	cs := s.rn.ApplyConfChange(cc)
 	s.loop.confState = *cs
-	var ctx ccContext
-	_ = json.Unmarshal(cc.Context, &ctx) // a foreign or empty context carries no address
-	err := s.members.update(func(addrs map[uint64]string) {
-		for _, ch := range cc.Changes {
-			s.applyMemberChange(addrs, ch, ctx.Addr)
-		}
-	})
-	if err != nil {
-		s.cfg.Logger.Error("saving the member list", "err", err)
+	for _, ch := range cc.Changes {
+		s.applyMemberChange(ch, ctx)
 	}
 	if ctx.Req != 0 {
 		s.waiters.deliver(ctx.Req, outcome{cs: cs})
 	}
 }
 
-func (s *Server) applyMemberChange(addrs map[uint64]string, ch raftpb.ConfChangeSingle, addr string) {
+func (s *Server) applyMemberChange(ch raftpb.ConfChangeSingle, ctx kv.ConfChangeContext) {
 	id := ch.NodeID
+	m := s.members.apply(ch, ctx)
 	switch ch.Type {
 	case raftpb.ConfChangeAddNode, raftpb.ConfChangeAddLearnerNode:
-		if addr != "" {
-			addrs[id] = addr
-		}
-		if id != s.cfg.ID && addrs[id] != "" {
-			if err := s.tr.AddPeer(id, addrs[id]); err != nil {
-				s.cfg.Logger.Warn("adding a peer to the transport", "peer", fmt.Sprintf("%x", id), "err", err)
-			}
+		if id != s.cfg.ID && m.Peer != "" {
+			s.addPeer(id, m.Peer)
 		}
 	case raftpb.ConfChangeRemoveNode:
-		delete(addrs, id)
 		if id == s.cfg.ID {
 			s.loop.removed = true
 		} else {
 			s.tr.RemovePeer(id)
 		}
 	}
+}
+
+func (s *Server) addPeer(id uint64, addr string) {
+	if err := s.tr.AddPeer(id, addr); err != nil {
+		s.cfg.Logger.Warn("adding a peer to the transport", "peer", fmt.Sprintf("%x", id), "err", err)
+	}
+}
+
+// installMembers reloads the member table after a snapshot install, which
+// replaced kv's, and connects to every member of the snapshot's
+// configuration: a member that joined through the snapshot learns the
+// addresses of those whose conf changes it never saw.
+func (s *Server) installMembers(cs raftpb.ConfState) error {
+	stored, err := s.kv.Members()
+	if err != nil {
+		return fmt.Errorf("server: reading the member table: %w", err)
+	}
+	s.members.merge(stored)
+	for _, id := range append(slices.Clone(cs.Voters), cs.Learners...) {
+		if m := s.members.get(id); id != s.cfg.ID && m.Peer != "" {
+			s.addPeer(id, m.Peer)
+		}
+	}
+	return nil
 }
 
 // retryHeldConf proposes held conf changes again, once per tick.

@@ -122,7 +122,7 @@ func (s *Server) open() error {
 	if err := s.recoverSnapshot(marker.Metadata); err != nil {
 		return err
 	}
-	if s.members, err = loadMembers(cfg.Dir, cfg.Peers); err != nil {
+	if s.members, err = loadMembers(cfg.Dir, cfg.Peers, s.kv); err != nil {
 		return err
 	}
 	hs, cs, err := st.InitialState()
@@ -163,9 +163,9 @@ func (s *Server) open() error {
 func (s *Server) startTransport() error {
 	cfg := s.cfg
 	peers := make(map[uint64]string)
-	for id, addr := range s.members.snapshot() {
-		if id != cfg.ID {
-			peers[id] = addr
+	for id, m := range s.members.snapshot() {
+		if id != cfg.ID && m.Peer != "" {
+			peers[id] = m.Peer
 		}
 	}
 	ln := cfg.Listener

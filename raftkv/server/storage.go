@@ -101,6 +101,9 @@ func (s *Server) persist(b *appendBatch) error {
 		if err := s.restoreSnapshot(*b.snap); err != nil {
 			return err
 		}
+		if err := s.installMembers(b.snap.ConfState); err != nil {
+			return err
+		}
 		s.hub.Notify()
 	}
 	var local []raftpb.Message

@@ -14,13 +14,16 @@ import (
 
 // config is the command line, checked.
 type config struct {
-	name        string
-	id          uint64
-	dataDir     string
-	clientAddr  string
-	peerAddr    string
-	metricsAddr string
-	pprof       bool // serve /debug/pprof/ beside /metrics
+	name       string
+	id         uint64
+	dataDir    string
+	clientAddr string
+	// advertiseClient is the client address other members dial to forward
+	// lease calls; run fills it with the listener's address if unset.
+	advertiseClient string
+	peerAddr        string
+	metricsAddr     string
+	pprof           bool // serve /debug/pprof/ beside /metrics
 	// peers maps member ids to peer addresses, this member's included.
 	peers        map[uint64]string
 	clusterState string // "new" or "existing"
@@ -67,6 +70,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&id, "id", "", "member id, non-zero, decimal or 0x-prefixed hex (required)")
 	fs.StringVar(&c.dataDir, "data-dir", "", "directory for the log, snapshots and state (required)")
 	fs.StringVar(&c.clientAddr, "listen-client-addr", "127.0.0.1:2379", "host:port (or http://host:port) for etcd v3 gRPC clients")
+	fs.StringVar(&c.advertiseClient, "advertise-client-addr", "", "host:port other members use to reach --listen-client-addr (default: its address)")
 	fs.StringVar(&c.peerAddr, "listen-peer-addr", "", "host:port to listen on for peers (default: this member's address in --initial-cluster)")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "127.0.0.1:2381", "host:port serving /metrics; empty disables it")
 	fs.BoolVar(&c.pprof, "pprof", false, "also serve Go's profiler at /debug/pprof/ on --metrics-addr")
@@ -122,6 +126,11 @@ func (c *config) check() error {
 	var err error
 	if c.clientAddr, err = hostPort(c.clientAddr); err != nil {
 		return fmt.Errorf("--listen-client-addr: %w", err)
+	}
+	if c.advertiseClient != "" {
+		if c.advertiseClient, err = hostPort(c.advertiseClient); err != nil {
+			return fmt.Errorf("--advertise-client-addr: %w", err)
+		}
 	}
 	if c.peerAddr != "" {
 		if c.peerAddr, err = hostPort(c.peerAddr); err != nil {

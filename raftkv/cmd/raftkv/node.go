@@ -51,6 +51,7 @@ func serverConfig(cfg config, log *slog.Logger) (server.Config, error) {
 		Dir:             cfg.dataDir,
 		Peers:           cfg.peers,
 		Join:            cfg.clusterState == "existing",
+		ClientAddr:      cfg.advertiseClient,
 		TickInterval:    cfg.heartbeat,
 		HeartbeatTicks:  1,
 		ElectionTicks:   int(cfg.electionTimeout / cfg.heartbeat),

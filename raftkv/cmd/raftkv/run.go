@@ -61,6 +61,9 @@ func run(ctx context.Context, cfg config, log *slog.Logger, start startFunc, rea
 	}
 	defer clientLis.Close()
 
+	if cfg.advertiseClient == "" {
+		cfg.advertiseClient = clientLis.Addr().String()
+	}
 	n, err := start(cfg, log, m)
 	if err != nil {
 		return fmt.Errorf("starting the member: %w", err)
