@@ -191,9 +191,13 @@ func (s *Server) LeaseRevoke(ctx context.Context, r *pb.LeaseRevokeRequest) (*pb
 }
 
 // LeaseRenew is one keepalive: on the leader it restarts the lease's TTL
-// and returns it in seconds. Other members answer ErrNotPrimary.
+// and returns it in seconds. Other members forward it to the leader
+// (leaseforward.go), or answer ErrNotPrimary if they cannot.
 func (s *Server) LeaseRenew(ctx context.Context, id int64) (int64, error) {
 	ttl, err := s.lessor.renew(id, time.Now())
+	if errors.Is(err, ErrNotPrimary) {
+		return s.forwardRenew(ctx, id)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -202,9 +206,12 @@ func (s *Server) LeaseRenew(ctx context.Context, id int64) (int64, error) {
 
 // LeaseTimeToLive reports a lease's granted and remaining TTL (seconds,
 // rounded up) and, if asked, its keys. Only the leader knows the remaining
-// time; others answer ErrNotPrimary.
+// time; others forward the call to it, or answer ErrNotPrimary.
 func (s *Server) LeaseTimeToLive(ctx context.Context, r *pb.LeaseTimeToLiveRequest) (*pb.LeaseTimeToLiveResponse, error) {
 	left, err := s.lessor.remaining(r.ID, time.Now())
+	if errors.Is(err, ErrNotPrimary) {
+		return s.forwardTimeToLive(ctx, r)
+	}
 	if err != nil {
 		return nil, err
 	}

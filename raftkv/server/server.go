@@ -32,8 +32,9 @@ type Server struct {
 	waiters *waiters
 	members *members
 	lessor  *lessor
-	reqBase uint64        // random, so request ids differ across members and restarts
-	reqSeq  atomic.Uint64 // added to reqBase
+	fwd     leaseForwarder // connections to the leader for lease calls
+	reqBase uint64         // random, so request ids differ across members and restarts
+	reqSeq  atomic.Uint64  // added to reqBase
 
 	propc  chan proposal    // client writes to the loop
 	readc  chan *readWaiter // linearizable reads to the loop
@@ -196,6 +197,7 @@ func (s *Server) Stop() error {
 			s.tr.Close()
 		}
 		s.snaps.Wait()
+		s.fwd.close()
 		s.waiters.failAll()
 		s.stopErr = errors.Join(s.failErr, s.closeStores())
 	})
