@@ -8,8 +8,8 @@ import (
 )
 
 // TestEtcdctlLeases grants, uses, keeps alive and revokes a lease with
-// etcd's command-line client. Keepalives go to the leader's endpoint:
-// followers do not forward them.
+// etcd's command-line client. Keepalives and time-to-live go to a
+// follower's endpoint only: it forwards them to the leader.
 func TestEtcdctlLeases(t *testing.T) {
 	etcdctl, err := exec.LookPath("etcdctl")
 	if err != nil {
@@ -17,7 +17,9 @@ func TestEtcdctlLeases(t *testing.T) {
 	}
 	c := newCluster(t, 3)
 	all := strings.Join(c.endpoints(c.ids()...), ",")
-	leader := strings.Join(c.endpoints(c.waitLeader(c.ids()...)), ",")
+	lead := c.waitLeader(c.ids()...)
+	follower := c.endpoints(lead%3 + 1)[0]
+	c.waitClientURLs(c.ids()...) // followers forward to the leader's published address
 	run := func(eps string, args ...string) string {
 		t.Helper()
 		cmd := exec.Command(etcdctl, append([]string{"--endpoints=" + eps, "--command-timeout=5s"}, args...)...)
@@ -35,10 +37,10 @@ func TestEtcdctlLeases(t *testing.T) {
 	if got := run(all, "put", "--lease="+id, "session", "alive"); got != "OK" {
 		t.Fatalf("put --lease printed %q", got)
 	}
-	if got, want := run(leader, "lease", "keep-alive", "--once", id), fmt.Sprintf("lease %s keepalived with TTL(60)", id); got != want {
+	if got, want := run(follower, "lease", "keep-alive", "--once", id), fmt.Sprintf("lease %s keepalived with TTL(60)", id); got != want {
 		t.Fatalf("keep-alive printed %q, want %q", got, want)
 	}
-	if got := run(leader, "lease", "timetolive", "--keys", id); !strings.Contains(got, "granted with TTL(60s)") || !strings.Contains(got, "attached keys([session])") {
+	if got := run(follower, "lease", "timetolive", "--keys", id); !strings.Contains(got, "granted with TTL(60s)") || !strings.Contains(got, "attached keys([session])") {
 		t.Fatalf("timetolive printed %q", got)
 	}
 	if got := run(all, "lease", "list"); !strings.Contains(got, id) {
