@@ -283,3 +283,22 @@ func liveHeap() uint64 {
 	runtime.ReadMemStats(&ms)
 	return ms.HeapAlloc
 }
+
+// BenchmarkIdleLeaderTick: one tick of one idle leader with its Ready, the
+// heartbeats dropped. One group stays in cache, so this is the tick's CPU
+// cost alone; bench/'s MultiGroup adds the cache misses of 10,000 groups.
+func BenchmarkIdleLeaderTick(b *testing.B) {
+	for _, reuse := range []bool{false, true} {
+		name := "fresh"
+		if reuse {
+			name = "reuse"
+		}
+		b.Run("buffers="+name, func(b *testing.B) {
+			rn := idleGroup(b, 0, func(c *Config) { c.ReuseReadyBuffers = reuse })
+			b.ReportAllocs()
+			for b.Loop() {
+				idleTick(rn)
+			}
+		})
+	}
+}

@@ -158,15 +158,23 @@ func (r *raft) send(m pb.Message) {
 	case pb.MsgAppResp, pb.MsgVoteResp, pb.MsgPreVoteResp:
 		r.msgsAfterAppend = append(r.msgsAfterAppend, m)
 	default:
-		if r.msgs == nil {
-			// Sized for a broadcast to every other peer: one allocation
-			// per Ready, not one per growth step. The slice goes to the
-			// application in Ready, so it is reused only under
-			// Config.ReuseReadyBuffers (see readyBuffers).
-			r.msgs = make([]pb.Message, 0, max(len(r.peers)-1, 1))
-		}
-		r.msgs = append(r.msgs, m)
+		*r.queueMsg() = m
 	}
+}
+
+// queueMsg appends a zero message to r.msgs and returns it to be filled in
+// place, so that a broadcast writes each 160-byte message once rather than
+// building it and copying it in.
+func (r *raft) queueMsg() *pb.Message {
+	if r.msgs == nil {
+		// Sized for a broadcast to every other peer: one allocation per
+		// Ready, not one per growth step. The slice goes to the
+		// application in Ready, so it is reused only under
+		// Config.ReuseReadyBuffers (see readyBuffers).
+		r.msgs = make([]pb.Message, 0, max(len(r.peers)-1, 1))
+	}
+	r.msgs = append(r.msgs, pb.Message{})
+	return &r.msgs[len(r.msgs)-1]
 }
 
 // reset moves to term, clearing everything that belongs to a term.

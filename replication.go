@@ -167,7 +167,10 @@ func (r *raft) bcastHeartbeat() {
 		// The follower may not have the entries up to our commit index;
 		// never tell it to commit past what it acknowledged.
 		commit := min(p.pr.Match, r.raftLog.committed)
-		r.send(pb.Message{To: p.id, Type: pb.MsgHeartbeat, Commit: commit, Context: ctx})
+		// Filled in place, as send would stamp it; an idle leader sends
+		// nothing else.
+		m := r.queueMsg()
+		m.Type, m.To, m.From, m.Term, m.Commit, m.Context = pb.MsgHeartbeat, p.id, r.id, r.term, commit, ctx
 	}
 }
 
