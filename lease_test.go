@@ -250,3 +250,35 @@ func TestLeaseVoteWindowSurvivesTermBump(t *testing.T) {
 		t.Fatalf("voted %d (%v) within the window of leader 1", r.vote, vs)
 	}
 }
+
+// A whole cluster restarted at once still elects a leader within the
+// first round of election timeouts: a timer fires no earlier than
+// ElectionTick ticks after the start, when every voter's window is over.
+func TestLeaseWholeClusterRestartElects(t *testing.T) {
+	for seed := uint64(1); seed <= 10; seed++ {
+		tn := newLeaseNet(t)
+		tn.propose(1, "x")
+		for id := uint64(1); id <= 3; id++ {
+			tn.restart(id, func(c *Config) { leaseConfig(c); c.RandSeed = seed*10 + id })
+		}
+		limit := 2 * tn.nodes[1].raft.cfg.ElectionTick
+		for ticks := 1; ; ticks++ {
+			if ticks > limit {
+				t.Fatalf("seed %d: no leader %d ticks after the restart", seed, limit)
+			}
+			tn.tickAll(1)
+			if hasLeader(tn) {
+				break
+			}
+		}
+	}
+}
+
+func hasLeader(tn *testNet) bool {
+	for _, rn := range tn.nodes {
+		if rn.raft.state == StateLeader {
+			return true
+		}
+	}
+	return false
+}
