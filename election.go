@@ -47,9 +47,9 @@ func (r *raft) checkQuorum() {
 		r.becomeFollower(r.term, None)
 	}
 	// Activity is counted afresh for the next period.
-	for id, pr := range r.trk.Progress {
-		if id != r.id {
-			pr.RecentActive = false
+	for _, p := range r.peers {
+		if p.id != r.id {
+			p.pr.RecentActive = false
 		}
 	}
 }

@@ -140,6 +140,12 @@ func TestVotesMapOnlyDuringElection(t *testing.T) {
 // idleGroup returns node keep of a freshly elected three-voter group whose
 // storage starts, as in bench/, at a snapshot at index 1.
 func idleGroup(t testing.TB, keep int, tweak func(*Config)) *RawNode {
+	return idleGroupNodes(t, tweak)[keep]
+}
+
+// idleGroupNodes returns the three nodes of a freshly elected group whose
+// storage starts, as in bench/, at a snapshot at index 1; node 1 leads.
+func idleGroupNodes(t testing.TB, tweak func(*Config)) [3]*RawNode {
 	var nodes [3]*RawNode
 	var stores [3]*MemoryStorage
 	voters := []uint64{1, 2, 3}
@@ -164,6 +170,18 @@ func idleGroup(t testing.TB, keep int, tweak func(*Config)) *RawNode {
 	if err := nodes[0].Campaign(); err != nil {
 		t.Fatal(err)
 	}
+	settleGroup(t, nodes, &stores)
+	for i, rn := range nodes {
+		if lead := rn.BasicStatus().Lead; lead != 1 {
+			t.Fatalf("node %d sees leader %d, want 1", i+1, lead)
+		}
+	}
+	return nodes
+}
+
+// settleGroup handles Readys, delivering every message, until none is
+// left. With stores nil it persists nothing (the log must not change).
+func settleGroup(t testing.TB, nodes [3]*RawNode, stores *[3]*MemoryStorage) {
 	for busy := true; busy; {
 		busy = false
 		for i, rn := range nodes {
@@ -172,13 +190,15 @@ func idleGroup(t testing.TB, keep int, tweak func(*Config)) *RawNode {
 			}
 			busy = true
 			rd := rn.Ready()
-			if !IsEmptyHardState(rd.HardState) {
-				if err := stores[i].SetHardState(rd.HardState); err != nil {
+			if stores != nil {
+				if !IsEmptyHardState(rd.HardState) {
+					if err := stores[i].SetHardState(rd.HardState); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := stores[i].Append(rd.Entries); err != nil {
 					t.Fatal(err)
 				}
-			}
-			if err := stores[i].Append(rd.Entries); err != nil {
-				t.Fatal(err)
 			}
 			for _, m := range rd.Messages {
 				if err := nodes[m.To-1].Step(m); err != nil {
@@ -188,10 +208,6 @@ func idleGroup(t testing.TB, keep int, tweak func(*Config)) *RawNode {
 			rn.Advance(rd)
 		}
 	}
-	if lead := nodes[keep].BasicStatus().Lead; lead != 1 {
-		t.Fatalf("node %d sees leader %d, want 1", keep+1, lead)
-	}
-	return nodes[keep]
 }
 
 // An idle follower group (RawNode, raft, log, tracker, MemoryStorage)
@@ -273,6 +289,33 @@ func TestIdleLeaderTickAllocations(t *testing.T) {
 				t.Fatalf("the leader stepped down while idle")
 			}
 		})
+	}
+}
+
+// An idle group with CheckQuorum whose messages are all delivered keeps
+// its leader, and with reused buffers a whole election timeout of ticks
+// (heartbeats, their responses, the quorum check) allocates nothing.
+func TestIdleCheckQuorumAllocations(t *testing.T) {
+	nodes := idleGroupNodes(t, func(c *Config) {
+		c.CheckQuorum = true
+		c.ReuseReadyBuffers = true
+	})
+	period := func() {
+		for range nodes[0].raft.cfg.ElectionTick {
+			for _, rn := range nodes {
+				rn.Tick()
+			}
+			settleGroup(t, nodes, nil)
+		}
+	}
+	period() // the first Readies size the reused arrays
+	if allocs := testing.AllocsPerRun(20, period); allocs != 0 {
+		t.Fatalf("an election timeout of idle ticks allocates %v times, want 0", allocs)
+	}
+	for i, rn := range nodes {
+		if st := rn.BasicStatus(); st.Lead != 1 {
+			t.Fatalf("node %d sees leader %d after idle periods, want 1", i+1, st.Lead)
+		}
 	}
 }
 

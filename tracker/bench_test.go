@@ -76,3 +76,26 @@ func TestStructSizes(t *testing.T) {
 		t.Errorf("Inflights is %d bytes, want at most 64", got)
 	}
 }
+
+// BenchmarkQuorumActive: the check a CheckQuorum leader makes once per
+// election timeout, over three and seven voters, all active.
+func BenchmarkQuorumActive(b *testing.B) {
+	for _, n := range []uint64{3, 7} {
+		b.Run(fmt.Sprintf("voters=%d", n), func(b *testing.B) {
+			var ids []uint64
+			for id := uint64(1); id <= n; id++ {
+				ids = append(ids, id)
+			}
+			p := trackerWith(ids, nil, nil)
+			for _, pr := range p.Progress {
+				pr.RecentActive = true
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if !p.QuorumActive() {
+					b.Fatal("all voters are active")
+				}
+			}
+		})
+	}
+}

@@ -162,15 +162,27 @@ func (p *ProgressTracker) Visit(f func(id uint64, pr *Progress)) {
 }
 
 // QuorumActive reports whether the voters marked RecentActive form a quorum,
-// which tells a leader whether it can still reach enough of its group.
+// which tells a leader whether it can still reach enough of its group. A
+// leader with CheckQuorum asks once per election timeout, so it counts in
+// place rather than building a vote map each time.
 func (p *ProgressTracker) QuorumActive() bool {
-	// Each peer "votes" with its RecentActive flag; VoteResult ignores the
-	// learners' votes as they are not in Voters.
-	votes := make(map[uint64]bool, len(p.Progress))
-	for id, pr := range p.Progress {
-		votes[id] = pr.RecentActive
+	return p.activeMajority(p.Voters[0]) && p.activeMajority(p.Voters[1])
+}
+
+// activeMajority reports whether a majority of c is RecentActive; learners
+// are not in c, and a voter without a Progress counts as inactive. An
+// empty configuration has a majority, as in quorum.MajorityConfig.
+func (p *ProgressTracker) activeMajority(c quorum.MajorityConfig) bool {
+	if len(c) == 0 {
+		return true
 	}
-	return p.Voters.VoteResult(votes) == quorum.VoteWon
+	active := 0
+	for id := range c {
+		if pr := p.Progress[id]; pr != nil && pr.RecentActive {
+			active++
+		}
+	}
+	return active >= len(c)/2+1
 }
 
 // VoterNodes returns the ids of the voters of either half, ascending.

@@ -151,14 +151,24 @@ func TestQuorumActive(t *testing.T) {
 		{"joint, only incoming active", []uint64{1, 2, 3}, []uint64{4, 5, 6}, nil, []uint64{1, 2, 4}, false},
 		{"joint, both active", []uint64{1, 2, 3}, []uint64{4, 5, 6}, nil, []uint64{1, 2, 4, 5}, true},
 		{"joint overlapping", []uint64{1, 2, 3}, []uint64{1, 2}, nil, []uint64{1, 2}, true},
+		{"joint, outgoing half inactive", []uint64{1, 2, 3}, []uint64{4, 5}, nil, []uint64{1, 2, 3, 4}, false},
+		{"single voter inactive", []uint64{1}, nil, nil, nil, false},
+		{"no voters", nil, nil, nil, nil, true},
+		{"active voter without progress", []uint64{1, 2, 3}, nil, nil, []uint64{1, 3}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := trackerWith(tc.incoming, tc.outgoing, tc.learners)
 			for _, id := range tc.active {
 				p.Progress[id].RecentActive = true
 			}
+			if tc.name == "active voter without progress" {
+				delete(p.Progress, 3) // 1 of 3 voters left active
+			}
 			if got := p.QuorumActive(); got != tc.want {
 				t.Fatalf("QuorumActive() = %v, want %v", got, tc.want)
+			}
+			if allocs := testing.AllocsPerRun(10, func() { p.QuorumActive() }); allocs != 0 {
+				t.Fatalf("QuorumActive allocates %v times", allocs)
 			}
 		})
 	}
@@ -334,5 +344,40 @@ func TestConfigCloneSharesNoMemory(t *testing.T) {
 	c.LearnersNext[9] = struct{}{}
 	if want := "voters=(1 2)&&(1 2 3) learners_next=(3) autoleave"; orig.String() != want {
 		t.Fatalf("original changed through its clone: %s", orig.String())
+	}
+}
+
+// QuorumActive agrees with a vote by RecentActive counted by the quorum
+// package, over random joint configurations with voters missing a Progress.
+func TestQuorumActiveMatchesVoteResult(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	pick := func() []uint64 {
+		var ids []uint64
+		for id := uint64(1); id <= 7; id++ {
+			if rng.IntN(2) == 0 {
+				ids = append(ids, id)
+			}
+		}
+		return ids
+	}
+	for range 2000 {
+		var outgoing []uint64
+		if rng.IntN(2) == 0 {
+			outgoing = pick()
+		}
+		p := trackerWith(pick(), outgoing, nil)
+		votes := map[uint64]bool{}
+		for id, pr := range p.Progress {
+			if rng.IntN(5) == 0 {
+				delete(p.Progress, id)
+				continue
+			}
+			pr.RecentActive = rng.IntN(2) == 0
+			votes[id] = pr.RecentActive
+		}
+		want := p.Voters.VoteResult(votes) == quorum.VoteWon
+		if got := p.QuorumActive(); got != want {
+			t.Fatalf("voters %s, votes %v: QuorumActive() = %v, want %v", p.Voters, votes, got, want)
+		}
 	}
 }
