@@ -144,12 +144,26 @@ func (rn *RawNode) Advance(_ Ready) {
 	}
 	// stepsOnAdvance is internal, so its array is reused; stepping cannot
 	// add to it (only Ready does).
+	r := rn.raft
 	for i := range rn.stepsOnAdvance {
-		if err := rn.raft.stepMsg(&rn.stepsOnAdvance[i]); err != nil {
-			rn.raft.logger.Panicf("raft: stepping a storage acknowledgement: %v", err)
+		m := &rn.stepsOnAdvance[i]
+		var err error
+		switch m.Type {
+		// Built by storageAppendAck and storageApplyAck, without a term:
+		// stepMsg's checks and term rules would pass them straight to
+		// these handlers.
+		case pb.MsgStorageAppendResp:
+			r.handleStorageAppendResp(m)
+		case pb.MsgStorageApplyResp:
+			r.handleStorageApplyResp(m)
+		default: // a candidate's own vote
+			err = r.stepMsg(m)
 		}
-		rn.stepsOnAdvance[i] = pb.Message{} // drop references to entries
+		if err != nil {
+			r.logger.Panicf("raft: stepping a storage acknowledgement: %v", err)
+		}
 	}
+	clear(rn.stepsOnAdvance) // drop references to entries
 	rn.stepsOnAdvance = rn.stepsOnAdvance[:0]
 }
 
