@@ -62,6 +62,9 @@ func (rn *RawNode) hasWork() bool {
 func (rn *RawNode) accept(w *storageWork) {
 	r := rn.raft
 	r.msgs, r.msgsAfterAppend, r.readStates = nil, nil, nil
+	if rn.bufs != nil {
+		rn.bufs.refill(r)
+	}
 	rn.prevSoftSt = r.softState()
 	if !IsEmptyHardState(w.hardState) {
 		rn.prevHardSt = w.hardState
@@ -162,12 +165,17 @@ func (rn *RawNode) asyncReady(w *storageWork, rd *Ready) {
 	rd.Messages = msgs
 }
 
-// readyBuffers holds the arrays behind the last Ready's Messages under
-// Config.ReuseReadyBuffers. Advance hands them back to raft to append the
-// next messages to, which is what makes Messages valid only until then.
+// readyBuffers recycles the arrays behind Ready.Messages under
+// Config.ReuseReadyBuffers. Two pairs of arrays take turns: while the
+// application holds one Ready's (handed), raft queues into the other
+// (spare), so that messages queued between Ready and Advance (a Node's
+// steady state) do not allocate either. Advance frees the handed pair,
+// which is what makes Messages valid only until then.
 type readyBuffers struct {
-	msgs  []pb.Message // raft.msgs's array, grown to hold Messages if it did
-	after []pb.Message // raft.msgsAfterAppend's array
+	handedMsgs  []pb.Message // raft.msgs's array, grown to hold Messages if it did
+	handedAfter []pb.Message // raft.msgsAfterAppend's array
+	spareMsgs   []pb.Message // empty
+	spareAfter  []pb.Message // empty
 }
 
 // keep records the arrays of a Ready whose Messages out was built from
@@ -176,20 +184,31 @@ func (b *readyBuffers) keep(msgs, after, out []pb.Message) {
 	if out == nil || (len(after) > 0 && len(out) > 0 && &out[0] == &after[0]) {
 		out = msgs // Messages is after's array, or empty
 	}
-	b.msgs, b.after = out, after
+	b.handedMsgs, b.handedAfter = out, after
 }
 
-// recycle gives the kept arrays back to r, emptied, unless r has queued
-// messages since the Ready (then that array stays and the kept one goes to
-// the collector). Clearing drops the references to entries and snapshots.
+// refill gives raft the spare arrays once a Ready has taken its own.
+func (b *readyBuffers) refill(r *raft) {
+	r.msgs, r.msgsAfterAppend = b.spareMsgs, b.spareAfter
+	b.spareMsgs, b.spareAfter = nil, nil
+}
+
+// recycle empties the handed arrays and gives them to raft if it has none,
+// else keeps them as spares. Clearing drops the references to entries and
+// snapshots.
 func (b *readyBuffers) recycle(r *raft) {
-	clear(b.msgs)
-	clear(b.after)
-	if len(r.msgs) == 0 {
-		r.msgs = b.msgs[:0]
+	clear(b.handedMsgs)
+	clear(b.handedAfter)
+	r.msgs, b.spareMsgs = freed(r.msgs, b.handedMsgs)
+	r.msgsAfterAppend, b.spareAfter = freed(r.msgsAfterAppend, b.handedAfter)
+	b.handedMsgs, b.handedAfter = nil, nil
+}
+
+// freed returns what raft queues into and the spare, given raft's current
+// array and an emptied one.
+func freed(cur, empty []pb.Message) (queue, spare []pb.Message) {
+	if cap(cur) == 0 {
+		return empty[:0], nil
 	}
-	if len(r.msgsAfterAppend) == 0 {
-		r.msgsAfterAppend = b.after[:0]
-	}
-	b.msgs, b.after = nil, nil
+	return cur, empty[:0]
 }

@@ -247,3 +247,37 @@ func TestThreeVoterRoundAllocations(t *testing.T) {
 		})
 	}
 }
+
+// Messages queued while the application holds a Ready (a Node steps
+// messages and ticks until Advance) go into the spare arrays: a leader
+// that heartbeats both inside and outside its Ready allocates nothing with
+// ReuseReadyBuffers, and a Messages slice per Ready without it.
+func TestReuseReadyBuffersSpareForMessagesBeforeAdvance(t *testing.T) {
+	for _, tc := range []struct {
+		reuse bool
+		want  float64
+	}{{false, 1}, {true, 0}} {
+		tn := newTestNet(t, 3, func(c *Config) { c.ReuseReadyBuffers = tc.reuse })
+		tn.elect(1)
+		rn := tn.nodes[1]
+		round := func() {
+			rn.Tick() // heartbeats, handed out by the Ready below
+			rd := rn.Ready()
+			if len(rd.Messages) != 2 || rd.Messages[0].Type != pb.MsgHeartbeat {
+				t.Fatalf("reuse=%v: Ready messages %v, want two heartbeats", tc.reuse, describeAll(rd.Messages))
+			}
+			rn.Tick() // queued while the Ready is held
+			rn.Advance(rd)
+			if len(rn.raft.msgs) != 2 {
+				t.Fatalf("reuse=%v: %d messages queued after Advance, want 2", tc.reuse, len(rn.raft.msgs))
+			}
+			rn.raft.msgs = rn.raft.msgs[:0] // as if sent by the next Ready
+		}
+		for range 10 {
+			round()
+		}
+		if got := testing.AllocsPerRun(100, round); got != tc.want {
+			t.Errorf("reuse=%v: %.0f allocations per round, want %.0f", tc.reuse, got, tc.want)
+		}
+	}
+}
