@@ -54,6 +54,10 @@ type SimOptions struct {
 	// draws CheckQuorum. Without it, about half of those seeds do (see
 	// drawLease).
 	LeaseReads bool
+	// Strand makes half of the partitions strand the leader instead (see
+	// simNet.strand) on every seed. Seeds with lease reads always do; the
+	// others do not by default, so that their runs stay as they were.
+	Strand bool
 }
 
 // simParams are the per-seed choices: the cluster and how often each fault
@@ -72,7 +76,9 @@ type simParams struct {
 	// a node handles its Ready, or a storage thread does one piece of work.
 	pReady, pDisk float64
 	// lease serves reads with ReadOnlyLeaseBased; it needs checkQuorum.
-	lease   bool
+	lease bool
+	// strand lets half of the partitions strand the leader.
+	strand  bool
 	clients int
 }
 
@@ -114,9 +120,9 @@ func (p simParams) String() string {
 	if p.async {
 		mode = "async"
 	}
-	return fmt.Sprintf("nodes=%d storage=%s prevote=%t checkquorum=%t lease=%t clients=%d drop=%.3f delay=%.3f reorder=%.3f dup=%.3f "+
+	return fmt.Sprintf("nodes=%d storage=%s prevote=%t checkquorum=%t lease=%t strand=%t clients=%d drop=%.3f delay=%.3f reorder=%.3f dup=%.3f "+
 		"partition=%.4f heal=%.4f crash=%.4f compact=%.3f transfer=%.4f propose=%.3f ready=%.2f disk=%.2f",
-		p.nodes, mode, p.preVote, p.checkQuorum, p.lease, p.clients, p.pDrop, p.pDelay, p.pReorder, p.pDup,
+		p.nodes, mode, p.preVote, p.checkQuorum, p.lease, p.strand, p.clients, p.pDrop, p.pDelay, p.pReorder, p.pDup,
 		p.pPartition, p.pHeal, p.pCrash, p.pCompact, p.pTransfer, p.pPropose, p.pReady, p.pDisk)
 }
 
@@ -135,7 +141,7 @@ const (
 // one math/rand/v2 source drives every choice.
 //
 // A step injects the faults the seed's rates pick (client proposals and
-// reads, partitions and heals, crash-restarts, compactions, leadership
+// reads, partitions, stranded leaders and heals, crash-restarts, compactions, leadership
 // transfers, membership changes), ticks every node every simTickEvery
 // steps, delivers the messages due, lets each node handle its Ready or run
 // its storage threads, and then checks every invariant (see checker). After
@@ -190,11 +196,11 @@ type Violation struct {
 	Seed  uint64
 	Steps int
 	Churn bool
-	// LeaseReads is the run's SimOptions.LeaseReads.
-	LeaseReads bool
-	Step       int64
-	What       string
-	Trace      string
+	// LeaseReads and Strand are the run's SimOptions.
+	LeaseReads, Strand bool
+	Step               int64
+	What               string
+	Trace              string
 	// Visualization is the HTML file porcupine drew a non-linearizable
 	// history in, if that is the violation.
 	Visualization string
@@ -212,6 +218,9 @@ func (v *Violation) Repro() string {
 	}
 	if v.LeaseReads {
 		cmd += " -sim.lease"
+	}
+	if v.Strand {
+		cmd += " -sim.strand"
 	}
 	return cmd
 }
@@ -233,6 +242,7 @@ func newSim(opts SimOptions, adjust func(*simParams)) *Sim {
 		adjust(&s.params)
 	}
 	s.params.lease = s.params.lease && s.params.checkQuorum // required by Config
+	s.params.strand = opts.Strand || s.params.lease
 	for i := range s.params.clients {
 		s.clients = append(s.clients, &simClient{id: i})
 	}
@@ -271,7 +281,7 @@ func (s *Sim) Run() (err error) {
 }
 
 func (s *Sim) violation(what string) error {
-	return &Violation{Seed: s.opts.Seed, Steps: s.opts.Steps, Churn: s.opts.Churn, LeaseReads: s.opts.LeaseReads, Step: s.step, What: what, Trace: s.trace.String()}
+	return &Violation{Seed: s.opts.Seed, Steps: s.opts.Steps, Churn: s.opts.Churn, LeaseReads: s.opts.LeaseReads, Strand: s.opts.Strand, Step: s.step, What: what, Trace: s.trace.String()}
 }
 
 func (s *Sim) runStep() error {
@@ -306,7 +316,11 @@ func (s *Sim) injectFaults() {
 	p := s.params
 	s.clientsStep()
 	if s.rng.Float64() < p.pPartition {
-		s.net.partition(s)
+		if p.strand && s.rng.IntN(2) == 0 {
+			s.net.strand(s)
+		} else {
+			s.net.partition(s)
+		}
 	}
 	if s.rng.Float64() < p.pHeal {
 		s.net.heal(s)

@@ -16,6 +16,9 @@ type simNet struct {
 	seq     uint64
 	// cut[from][to] blocks messages from -> to; nil means no partition.
 	cut map[[2]uint64]bool
+	// slow adds steps to the delay of every message sent to a node; nil
+	// means none. Only strand sets it; heal clears it.
+	slow map[uint64]int64
 }
 
 type flight struct {
@@ -47,6 +50,7 @@ func (nt *simNet) send(s *Sim, msgs []pb.Message) {
 			if s.chance(p.pDelay) {
 				due += 10 + s.rng.Int64N(100)
 			}
+			due += nt.slow[m.To]
 			nt.seq++
 			nt.flights = append(nt.flights, flight{m: m, due: due, seq: nt.seq})
 		}
@@ -143,9 +147,34 @@ func (nt *simNet) partition(s *Sim) {
 	s.trace.addf(s, "cut one way %v", desc)
 }
 
+// strand cuts every link out of the leader and slows every link into it,
+// until the next heal: its followers stop hearing it while their answers
+// to its last messages, and a new leader's messages, reach it late. This
+// is the shape in which a lease counted from an answer's arrival outlives
+// the followers' vote windows. Without a leader it partitions instead.
+func (nt *simNet) strand(s *Sim) {
+	var lead *simNode
+	for _, n := range s.nodes {
+		if st := n.rn.BasicStatus(); st.RaftState == raft.StateLeader && (lead == nil || st.Term > lead.rn.BasicStatus().Term) {
+			lead = n
+		}
+	}
+	if lead == nil {
+		nt.partition(s)
+		return
+	}
+	nt.cut = map[[2]uint64]bool{}
+	for _, n := range s.nodes {
+		nt.cut[[2]uint64{lead.id, n.id}] = true
+	}
+	nt.slow = map[uint64]int64{lead.id: 40 + s.rng.Int64N(60)}
+	s.trace.addf(s, "strand leader %d: links out cut, links in slowed by %d steps", lead.id, nt.slow[lead.id])
+}
+
 func (nt *simNet) heal(s *Sim) {
 	if nt.cut != nil {
 		s.trace.addf(s, "heal network")
 	}
 	nt.cut = nil
+	nt.slow = nil
 }

@@ -15,6 +15,7 @@ var (
 	simTraceLen = flag.Int("sim.trace", 60, "events shown before a simulator failure")
 	simChurn    = flag.Bool("sim.churn", false, "add membership changes to every seed, not only the even ones")
 	simLease    = flag.Bool("sim.lease", false, "serve reads by lease on every seed with CheckQuorum, not about half of them")
+	simStrand   = flag.Bool("sim.strand", false, "let half of the partitions strand the leader: links out cut, links in slow")
 )
 
 // TestSim sweeps seeds through the fault simulator; -sim.seed=N runs one.
@@ -30,7 +31,7 @@ func TestSim(t *testing.T) {
 	var total SimStats
 	leaseSeeds, leaseOps := 0, 0
 	for _, seed := range seeds {
-		sim := NewSim(SimOptions{Seed: seed, Steps: *simSteps, TraceLen: *simTraceLen, Churn: *simChurn || seed%2 == 0, LeaseReads: *simLease})
+		sim := NewSim(SimOptions{Seed: seed, Steps: *simSteps, TraceLen: *simTraceLen, Churn: *simChurn || seed%2 == 0, LeaseReads: *simLease, Strand: *simStrand})
 		if err := sim.Run(); err != nil {
 			reportViolation(t, sim, err)
 			continue
