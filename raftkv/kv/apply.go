@@ -9,51 +9,138 @@ import (
 	"go.etcd.io/etcd/api/v3/etcdserverpb"
 )
 
-// Apply applies a batch of committed entries in one bbolt transaction: one
-// commit and one fsync per batch, with the applied index written in the
-// same transaction as the data it reflects. Entries at or below the applied
-// index are skipped, so replaying the log after a restart is harmless.
+// Apply applies a batch of committed entries and commits: one bbolt
+// commit (two fsyncs) for the batch and everything staged before it, with
+// the applied index written in the same transaction as the data it
+// reflects. Entries at or below the applied index are skipped, so
+// replaying the log after a restart is harmless.
 func (s *KV) Apply(entries []raftpb.Entry) ([]Result, error) {
 	s.applyMu.Lock()
 	defer s.applyMu.Unlock()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	results, err := s.stageLocked(entries)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.commitLocked(); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// Stage applies a batch of committed entries inside the open write
+// transaction (beginning one if none is open) and returns their results
+// without committing: readers, Applied and Snapshot keep seeing the last
+// committed state until Commit. The caller may answer clients from the
+// results only if the entries are durable elsewhere (the raft log), since
+// a crash loses everything staged. On error everything staged since the
+// last commit is rolled back, not only this batch.
+func (s *KV) Stage(entries []raftpb.Entry) ([]Result, error) {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.stageLocked(entries)
+}
+
+// Commit makes everything staged durable and visible to readers, and
+// returns the applied position that is now committed. Without staged work
+// it only returns that position.
+func (s *KV) Commit() (Position, error) {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.commitLocked()
+}
+
+// Staged reports the position of the last staged entry: Applied, or
+// later while a transaction is open.
+func (s *KV) Staged() Position {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	if s.open != nil {
+		return s.open.st.applied
+	}
+	return s.cur.Load().applied
+}
+
+// stageLocked runs with applyMu and mu held for reading.
+func (s *KV) stageLocked(entries []raftpb.Entry) ([]Result, error) {
 	if s.db == nil {
 		return nil, ErrClosed
 	}
-	cur := s.cur.Load()
-	entries = skipApplied(entries, cur.applied.Index)
+	base := *s.cur.Load()
+	if s.open != nil {
+		base = s.open.st
+	}
+	entries = skipApplied(entries, base.applied.Index)
 	if len(entries) == 0 {
 		return nil, nil
 	}
-	if err := checkContiguous(entries, cur.applied.Index); err != nil {
+	if err := checkContiguous(entries, base.applied.Index); err != nil {
 		return nil, err
 	}
-	next := *cur
-	var results []Result
-	err := s.db.Update(func(tx *bbolt.Tx) error {
-		a := applier{tx: tx, st: &next, limits: s.opts.Limits}
-		for i := range entries {
-			r, ok, err := a.applyEntry(&entries[i])
-			if err != nil {
-				return err
-			}
-			if ok {
-				results = append(results, r)
-			}
+	if s.open == nil {
+		tx, err := s.db.Begin(true)
+		if err != nil {
+			return nil, fmt.Errorf("kv: beginning a write transaction: %w", err)
 		}
-		if err := compactHistory(tx, &next, s.opts.HistoryRevisions); err != nil {
-			return err
-		}
-		return saveState(tx, &next)
-	})
+		s.open = &openTx{tx: tx, st: base}
+	}
+	next := base
+	results, err := s.applyInTx(s.open.tx, &next, entries)
 	if err != nil {
+		s.rollbackLocked()
 		return nil, fmt.Errorf("kv: applying entries %d-%d: %w",
 			entries[0].Index, entries[len(entries)-1].Index, err)
 	}
-	s.cur.Store(&next)
-	s.commits.Add(1)
+	s.open.st = next
 	return results, nil
+}
+
+func (s *KV) applyInTx(tx *bbolt.Tx, next *state, entries []raftpb.Entry) ([]Result, error) {
+	var results []Result
+	a := applier{tx: tx, st: next, limits: s.opts.Limits}
+	for i := range entries {
+		r, ok, err := a.applyEntry(&entries[i])
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			results = append(results, r)
+		}
+	}
+	if err := compactHistory(tx, next, s.opts.HistoryRevisions); err != nil {
+		return nil, err
+	}
+	return results, saveState(tx, next)
+}
+
+// commitLocked runs with applyMu and mu (either mode) held.
+func (s *KV) commitLocked() (Position, error) {
+	o := s.open
+	if o == nil {
+		return s.cur.Load().applied, nil
+	}
+	s.open = nil
+	// A failed Commit has rolled the transaction back.
+	if err := o.tx.Commit(); err != nil {
+		return Position{}, fmt.Errorf("kv: committing entries up to %d: %w", o.st.applied.Index, err)
+	}
+	st := o.st
+	s.cur.Store(&st)
+	s.commits.Add(1)
+	return st.applied, nil
+}
+
+// rollbackLocked drops everything staged since the last commit.
+func (s *KV) rollbackLocked() {
+	if s.open != nil {
+		s.open.tx.Rollback()
+		s.open = nil
+	}
 }
 
 func skipApplied(entries []raftpb.Entry, applied uint64) []raftpb.Entry {

@@ -58,6 +58,12 @@ func (s *KV) Restore(r io.Reader) (Position, error) {
 		os.Remove(tmp)
 		return Position{}, ErrClosed
 	}
+	// bbolt cannot close with a write transaction open; what is staged
+	// is committed first, so the old state stays whole if Restore fails.
+	if _, err := s.commitLocked(); err != nil {
+		os.Remove(tmp)
+		return Position{}, err
+	}
 	if err := s.db.Close(); err != nil {
 		return Position{}, fmt.Errorf("kv: closing database for restore: %w", err)
 	}

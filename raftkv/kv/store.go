@@ -57,6 +57,13 @@ type state struct {
 	compacted int64
 }
 
+// openTx is the write transaction Stage applies into until Commit, and
+// the state it has reached.
+type openTx struct {
+	tx *bbolt.Tx
+	st state
+}
+
 // KV is the bbolt-backed StateMachine. Apply, Snapshot, Restore and the
 // reads may be called from different goroutines.
 type KV struct {
@@ -67,9 +74,12 @@ type KV struct {
 	// everything else uses it under the read lock.
 	mu sync.RWMutex
 	db *bbolt.DB
-	// applyMu serializes Apply so batches commit in log order.
+	// applyMu serializes Apply, Stage and Commit so batches commit in
+	// log order, and guards open. It is taken before mu.
 	applyMu sync.Mutex
-	cur     atomic.Pointer[state]
+	open    *openTx // the staged, uncommitted batches; nil if none
+	// cur is the committed state: what readers see.
+	cur atomic.Pointer[state]
 	// commits counts Apply's write transactions, for benchmarks.
 	commits atomic.Uint64
 }
@@ -196,16 +206,21 @@ func (s *KV) Revision() int64 { return s.cur.Load().revision }
 // have been dropped; events of every later revision are kept.
 func (s *KV) CompactedRevision() int64 { return s.cur.Load().compacted }
 
-// Close closes the database. Everything Apply returned for is durable.
+// Close commits what is staged and closes the database: everything Apply
+// or Stage returned for is durable.
 func (s *KV) Close() error {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.db == nil {
 		return ErrClosed
 	}
+	_, cerr := s.commitLocked()
+	s.rollbackLocked()
 	err := s.db.Close()
 	s.db = nil
-	return err
+	return errors.Join(cerr, err)
 }
 
 // view runs fn in a read transaction on the open database.

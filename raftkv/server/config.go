@@ -64,9 +64,22 @@ type Config struct {
 	SnapshotBytes   uint64
 	CompactTail     uint64
 
+	// KVCommitInterval and KVCommitEntries bound how long applied
+	// entries wait for their bbolt commit (defaults 100 ms and 10,000).
+	// Writes are answered once applied, before that commit: the WAL makes
+	// them durable, and a restart replays the log from kv's committed
+	// index. Reads and watches see state only once it is committed; a
+	// linearizable read that needs staged entries asks for the commit at
+	// once.
+	KVCommitInterval time.Duration
+	KVCommitEntries  int
+
 	// beforeSave, set only by tests, runs in the append goroutine before
 	// each wal.Save with the number of messages merged into it.
 	beforeSave func(msgs int)
+	// beforeKVCommit, set only by tests, runs in the apply goroutine
+	// before it commits what it staged.
+	beforeKVCommit func()
 
 	// KV configures the state machine; WALSegmentSize the log's segments.
 	KV             kv.Options
@@ -108,6 +121,8 @@ func (c Config) withDefaults() (Config, error) {
 	setDefault(&c.SnapshotEntries, 10000)
 	setDefault(&c.SnapshotBytes, 64<<20)
 	setDefault(&c.CompactTail, 5000)
+	setDefault(&c.KVCommitInterval, 100*time.Millisecond)
+	setDefault(&c.KVCommitEntries, 10000)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

@@ -13,6 +13,7 @@ import (
 type event struct {
 	step        []raftpb.Message // responses of a finished append, for raft
 	applied     *applyDone
+	committed   uint64 // kv committed up to this index
 	unreachable uint64
 	snapTo      uint64
 	snapStatus  raft.SnapshotStatus

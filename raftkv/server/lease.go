@@ -215,6 +215,10 @@ func (s *Server) LeaseTimeToLive(ctx context.Context, r *pb.LeaseTimeToLiveReque
 	if err != nil {
 		return nil, err
 	}
+	// The lessor knows staged leases; kv shows them once committed.
+	if err := s.WaitVisible(ctx); err != nil {
+		return nil, err
+	}
 	le, keys, err := s.kv.LeaseInfo(r.ID)
 	if err != nil {
 		return nil, err
@@ -229,6 +233,9 @@ func (s *Server) LeaseTimeToLive(ctx context.Context, r *pb.LeaseTimeToLiveReque
 
 // LeaseLeases lists every lease this member has applied.
 func (s *Server) LeaseLeases(ctx context.Context, r *pb.LeaseLeasesRequest) (*pb.LeaseLeasesResponse, error) {
+	if err := s.WaitVisible(ctx); err != nil {
+		return nil, err
+	}
 	ls, err := s.kv.Leases()
 	if err != nil {
 		return nil, err

@@ -16,7 +16,10 @@ const maxBatch = 512
 // loopState is everything only the loop goroutine touches.
 type loopState struct {
 	confState raftpb.ConfState
-	applied   uint64 // last index the apply goroutine finished
+	applied   uint64 // last index kv has committed: what readers see
+	staged    uint64 // last index the apply goroutine finished; confState is as of it
+	// markAt is a snapshot marker waiting for kv to commit its index.
+	markAt *markJob
 	// appliedTerm is the highest term of an applied entry or installed
 	// snapshot seen since start (leaderchange.go).
 	appliedTerm uint64
@@ -75,6 +78,7 @@ func (s *Server) run() {
 		if s.rn.HasReady() {
 			s.handleReady(s.rn.Ready())
 		}
+		s.commitForReads()
 		s.publishStatus()
 	}
 }
@@ -119,6 +123,8 @@ func (s *Server) handleEvents() {
 			}
 		case ev.applied != nil:
 			s.finishApply(ev.applied)
+		case ev.committed != 0:
+			s.finishCommit(ev.committed)
 		case ev.unreachable != 0:
 			s.rn.ReportUnreachable(ev.unreachable)
 		case ev.snapTo != 0:
@@ -167,27 +173,61 @@ func (s *Server) handleReady(rd raft.Ready) {
 	s.loop.out = out[:0]
 }
 
-// finishApply runs once the state machine applied a batch: conf changes
-// reach raft and the transport, reads waiting for this index are released,
-// the snapshot policy runs, and raft hears that the batch is applied.
+// finishApply runs once the state machine staged a batch: conf changes
+// reach raft and the transport, the snapshot policy runs, and raft hears
+// that the batch is applied. Readers wait for the commit (finishCommit).
 func (s *Server) finishApply(d *applyDone) {
 	for _, e := range d.confChanges {
 		s.applyConfChange(e)
 	}
-	if d.last.Index > s.loop.applied {
-		s.loop.applied = d.last.Index
-	}
+	s.loop.staged = max(s.loop.staged, d.last.Index)
 	s.noteAppliedTerm(d.last.Term)
-	s.loop.reads.release(s.loop.applied)
 	s.loop.sinceSnapEntries += d.entries
 	s.loop.sinceSnapBytes += d.bytes
 	if s.loop.sinceSnapEntries >= s.cfg.SnapshotEntries || s.loop.sinceSnapBytes >= s.cfg.SnapshotBytes {
 		s.loop.sinceSnapEntries, s.loop.sinceSnapBytes = 0, 0
-		cs := s.loop.confState
-		s.appendc <- appendJob{mark: &markJob{index: s.loop.applied, cs: cs}}
+		s.requestMark()
 	}
 	for _, m := range d.responses {
 		s.step(m)
+	}
+}
+
+// requestMark asks for a snapshot marker at the staged index, with the
+// configuration as of it. It is made once kv has committed that index
+// (asked for now: markers are rare): the WAL must keep every entry after
+// kv's durable state, and a snapshot sent from the marker streams kv's
+// committed state, which must reach it.
+func (s *Server) requestMark() {
+	s.loop.markAt = &markJob{index: s.loop.staged, cs: s.loop.confState}
+	if s.loop.markAt.index > s.loop.applied {
+		s.requestCommit()
+	}
+	s.releaseMark()
+}
+
+func (s *Server) releaseMark() {
+	if m := s.loop.markAt; m != nil && m.index <= s.loop.applied {
+		s.loop.markAt = nil
+		s.appendc <- appendJob{mark: m}
+	}
+}
+
+// finishCommit runs once kv committed up to index: reads waiting for it
+// are served, and a marker waiting for it is made.
+func (s *Server) finishCommit(index uint64) {
+	s.loop.applied = max(s.loop.applied, index)
+	s.loop.staged = max(s.loop.staged, index)
+	s.loop.reads.release(s.loop.applied)
+	s.releaseMark()
+}
+
+// commitForReads asks for a kv commit when a confirmed read waits for
+// entries that are staged but not committed, instead of leaving it to the
+// commit interval.
+func (s *Server) commitForReads() {
+	if idx, ok := s.loop.reads.lowestWaiting(); ok && idx > s.loop.applied && idx <= s.loop.staged {
+		s.requestCommit()
 	}
 }
 
@@ -198,7 +238,7 @@ func (s *Server) finishApply(d *applyDone) {
 func (s *Server) routeSnapshot(m raftpb.Message) {
 	if m.Snapshot != nil && !isMember(m.Snapshot.Metadata.ConfState, m.To) {
 		s.rn.ReportSnapshot(m.To, raft.SnapshotFailure)
-		s.appendc <- appendJob{mark: &markJob{index: s.loop.applied, cs: s.loop.confState}}
+		s.requestMark()
 		return
 	}
 	s.sendSnapshot(m)

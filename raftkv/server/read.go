@@ -97,6 +97,18 @@ func (q *readQueue) confirmed(rs raft.ReadState, applied uint64) {
 	q.waiting = append(q.waiting, b)
 }
 
+// lowestWaiting reports the smallest read index a confirmed round waits for.
+func (q *readQueue) lowestWaiting() (uint64, bool) {
+	if len(q.waiting) == 0 {
+		return 0, false
+	}
+	low := q.waiting[0].index
+	for _, b := range q.waiting[1:] {
+		low = min(low, b.index)
+	}
+	return low, true
+}
+
 // release serves the rounds whose read index is applied.
 func (q *readQueue) release(applied uint64) {
 	kept := q.waiting[:0]

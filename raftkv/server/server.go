@@ -44,6 +44,8 @@ type Server struct {
 
 	appendc chan appendJob      // loop to the append goroutine
 	applyc  chan raftpb.Message // loop to the apply goroutine
+	commitc chan struct{}       // cap 1: asks the apply goroutine to commit kv now
+	vis     visibility          // staged and committed kv indexes
 
 	status atomic.Pointer[Status]
 
@@ -75,6 +77,7 @@ func New(cfg Config) (*Server, error) {
 		recvc:    make(chan raftpb.Message, 4096),
 		appendc:  make(chan appendJob, maxStorageBatch),
 		applyc:   make(chan raftpb.Message, maxStorageBatch),
+		commitc:  make(chan struct{}, 1),
 		stopc:    make(chan struct{}),
 		failc:    make(chan struct{}),
 		loopDone: make(chan struct{}),
@@ -157,7 +160,12 @@ func (s *Server) open() error {
 		}
 	}
 	s.loop.confState = cs
-	s.loop.applied = marker.Metadata.Index
+	// kv may be past the marker: reads can be served from there at once.
+	// The staged index stays at the marker until the replay reaches it,
+	// because loop.confState is the marker's until then.
+	s.loop.staged = marker.Metadata.Index
+	s.loop.applied = max(marker.Metadata.Index, s.kv.Applied().Index)
+	s.vis.init(s.loop.applied)
 	return s.startTransport()
 }
 

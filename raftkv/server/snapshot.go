@@ -66,7 +66,7 @@ func (s *Server) storeSnapshot(index uint64, data io.Reader) error {
 // restoreSnapshot brings the state machine to an installed snapshot's
 // index from its stored data, unless it is already there.
 func (s *Server) restoreSnapshot(meta raftpb.SnapshotMetadata) error {
-	if s.kv.Applied().Index >= meta.Index {
+	if s.kv.Staged().Index >= meta.Index {
 		return nil
 	}
 	f, err := os.Open(s.snapPath(meta.Index))

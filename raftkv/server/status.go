@@ -47,6 +47,11 @@ func (s *Server) publishStatus() {
 // Status reports the member's current view.
 func (s *Server) Status() Status {
 	st := *s.status.Load()
+	// The loop publishes the commit a moment after kv made it; report it
+	// as readers see it.
+	s.vis.mu.Lock()
+	st.Applied = max(st.Applied, s.vis.committed)
+	s.vis.mu.Unlock()
 	st.Voters = slices.Clone(st.Voters)
 	st.Learners = slices.Clone(st.Learners)
 	if fi, err := os.Stat(filepath.Join(s.cfg.Dir, "kv.db")); err == nil {

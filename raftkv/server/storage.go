@@ -104,7 +104,9 @@ func (s *Server) persist(b *appendBatch) error {
 		if err := s.installMembers(b.snap.ConfState); err != nil {
 			return err
 		}
-		s.hub.Notify()
+		if err := s.commitKV(); err != nil {
+			return err
+		}
 	}
 	var local []raftpb.Message
 	var peers []raftpb.Message

@@ -72,8 +72,12 @@ func (b *backend) watch() {
 	}
 }
 
-// Status answers Maintenance.Status from the member's own view.
-func (b *backend) Status(context.Context) (*pb.StatusResponse, error) {
+// Status answers Maintenance.Status from the member's own view, once what
+// it has applied is visible, so the revision includes every answered write.
+func (b *backend) Status(ctx context.Context) (*pb.StatusResponse, error) {
+	if err := b.Server.WaitVisible(ctx); err != nil {
+		return nil, err
+	}
 	st := b.Server.Status()
 	return &pb.StatusResponse{
 		Version:          apiVersion,

@@ -36,6 +36,11 @@ type config struct {
 	// catchupEntries of log stay behind it for slow followers. Zero keeps
 	// the member's defaults.
 	snapshotCount, catchupEntries uint64
+	// batchInterval and batchLimit bound how long and how many applied
+	// entries wait for their bbolt commit (etcd's backend batch flags).
+	// Zero keeps the member's defaults.
+	batchInterval time.Duration
+	batchLimit    int
 }
 
 // tlsFiles secure peer traffic when all three are set.
@@ -84,6 +89,8 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.DurationVar(&c.electionTimeout, "election-timeout", time.Second, "time without a leader's heartbeat before an election; a multiple of --heartbeat-interval")
 	fs.Uint64Var(&c.snapshotCount, "snapshot-count", 0, "applied entries between local snapshots (0: 10000)")
 	fs.Uint64Var(&c.catchupEntries, "snapshot-catchup-entries", 0, "log entries kept behind a snapshot for slow followers (0: 5000)")
+	fs.DurationVar(&c.batchInterval, "backend-batch-interval", 0, "longest time applied entries wait for their state-machine commit; writes are answered before it, durable in the WAL (0: 100ms)")
+	fs.IntVar(&c.batchLimit, "backend-batch-limit", 0, "applied entries that force a state-machine commit (0: 10000)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -150,6 +157,9 @@ func (c *config) check() error {
 	}
 	if c.electionTimeout < 2*c.heartbeat || c.electionTimeout%c.heartbeat != 0 {
 		return fmt.Errorf("--election-timeout %v must be a multiple of --heartbeat-interval %v, at least two of them", c.electionTimeout, c.heartbeat)
+	}
+	if c.batchInterval < 0 || c.batchLimit < 0 {
+		return errors.New("--backend-batch-interval and --backend-batch-limit must not be negative")
 	}
 	t := c.peerTLS
 	if set := btoi(t.cert != "") + btoi(t.key != "") + btoi(t.ca != ""); set != 0 && set != 3 {

@@ -13,6 +13,7 @@ func TestParseFlags(t *testing.T) {
 		"--id", "0x2", "--data-dir", "/d",
 		"--initial-cluster", "1=127.0.0.1:2380,2=http://127.0.0.1:2480,3=[::1]:2580",
 		"--listen-client-addr", "http://0.0.0.0:2379", "--log-level", "debug",
+		"--backend-batch-interval", "20ms", "--backend-batch-limit", "500",
 	}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -25,6 +26,9 @@ func TestParseFlags(t *testing.T) {
 	}
 	if c.heartbeat != 100*time.Millisecond || c.electionTimeout != time.Second || c.snapshotCount != 0 {
 		t.Fatalf("raft timing: heartbeat %v election %v snapshot count %d", c.heartbeat, c.electionTimeout, c.snapshotCount)
+	}
+	if sc, err := serverConfig(c, slog.Default()); err != nil || sc.KVCommitInterval != 20*time.Millisecond || sc.KVCommitEntries != 500 {
+		t.Fatalf("backend batch: %v, %v %d; want 20ms and 500", err, sc.KVCommitInterval, sc.KVCommitEntries)
 	}
 	want := map[uint64]string{1: "127.0.0.1:2380", 2: "127.0.0.1:2480", 3: "[::1]:2580"}
 	if len(c.peers) != len(want) {
@@ -64,6 +68,8 @@ func TestParseFlagsErrors(t *testing.T) {
 		{with("--heartbeat-interval", "0s"), "--heartbeat-interval must be positive"},
 		{with("--heartbeat-interval", "30ms", "--election-timeout", "100ms"), "must be a multiple"},
 		{with("--heartbeat-interval", "50ms", "--election-timeout", "50ms"), "at least two"},
+		{with("--backend-batch-interval", "-1s"), "must not be negative"},
+		{with("--backend-batch-limit", "-1"), "must not be negative"},
 		{with("extra"), `unexpected argument "extra"`},
 		{with("--no-such-flag"), "flag provided but not defined"},
 	}

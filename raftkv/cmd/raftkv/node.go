@@ -57,7 +57,10 @@ func serverConfig(cfg config, log *slog.Logger) (server.Config, error) {
 		ElectionTicks:   int(cfg.electionTimeout / cfg.heartbeat),
 		SnapshotEntries: cfg.snapshotCount,
 		CompactTail:     cfg.catchupEntries,
-		Logger:          log,
+
+		KVCommitInterval: cfg.batchInterval,
+		KVCommitEntries:  cfg.batchLimit,
+		Logger:           log,
 	}
 	if cfg.peerTLS != (tlsFiles{}) {
 		t, err := loadPeerTLS(cfg.peerTLS)
