@@ -13,7 +13,8 @@ const scaleGroups = 10000
 // follower (bytes and objects) and per group where it is the leader (after
 // GC), and
 // per op one Tick of an idle leader group with its Ready (heartbeats are
-// dropped: the followers are not kept).
+// dropped: the followers are not kept), in wall time and in the process's
+// CPU time (cpu-ns/op).
 func BenchmarkMultiGroup(b *testing.B) { forEachLib(b, multiGroup) }
 
 // BenchmarkMultiGroup_ReuseReadyBuffers: the same with
@@ -38,6 +39,7 @@ func multiGroup(b *testing.B, l lib) {
 		calls0 += rn.StorageCalls()
 	}
 	b.ReportAllocs()
+	cpu0, cpuOK := processCPU()
 	i := 0
 	for b.Loop() {
 		rn := leaders[i%len(leaders)]
@@ -51,6 +53,7 @@ func multiGroup(b *testing.B, l lib) {
 			rn.Advance()
 		}
 	}
+	cpu1, _ := processCPU()
 	calls := int64(0)
 	for _, rn := range leaders {
 		if rn.Lead() != 1 {
@@ -62,6 +65,11 @@ func multiGroup(b *testing.B, l lib) {
 	b.ReportMetric(followers.objects, "objs/follower-group")
 	b.ReportMetric(perLeader.bytes, "B/leader-group")
 	b.ReportMetric(float64(calls-calls0)/float64(b.N), "storage-calls/op")
+	if cpuOK {
+		// CPU time, the GC's included, is steadier than ns/op on a shared
+		// machine: time spent descheduled does not count.
+		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
+	}
 }
 
 // groupHeap builds n groups keeping the replica at index keep, returns what
