@@ -237,3 +237,55 @@ func TestDurableEntriesInMemoryAreBounded(t *testing.T) {
 		t.Fatal("the follower applied entries beyond the bound without reading Storage")
 	}
 }
+
+// Two Readies taken before one Advance: Advance acknowledges both writes
+// and the apply of the first one's committed entries, in order, so that
+// everything proposed commits, is applied once, and no apply budget stays
+// taken.
+func TestAdvanceAfterTwoReadies(t *testing.T) {
+	tn := newTestNet(t, 1, nil)
+	tn.elect(1)
+	rn, s := tn.nodes[1], tn.stores[1]
+	var applied []string
+	take := func() Ready {
+		rd := rn.Ready()
+		if err := s.Append(rd.Entries); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range rd.CommittedEntries {
+			if len(e.Data) > 0 {
+				applied = append(applied, string(e.Data))
+			}
+		}
+		return rd
+	}
+	propose := func(d string) {
+		if err := rn.Propose([]byte(d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	propose("a")
+	rn.Advance(take()) // a written; it commits
+	propose("b")
+	if rd := take(); len(rd.CommittedEntries) != 1 || len(rd.Entries) != 1 {
+		t.Fatalf("first Ready: %d committed, %d to write; want a committed, b to write", len(rd.CommittedEntries), len(rd.Entries))
+	}
+	propose("c")
+	if rd := take(); len(rd.Entries) != 1 {
+		t.Fatalf("second Ready writes %d entries, want c alone", len(rd.Entries))
+	}
+	rn.Advance(Ready{})
+	l := rn.raft.raftLog
+	if pr := rn.raft.trk.Progress[1]; pr.Match != l.lastIndex() || l.applyingSize != 0 {
+		t.Fatalf("after Advance: own Match %d (last index %d), applying size %d (want 0)", pr.Match, l.lastIndex(), l.applyingSize)
+	}
+	for rn.HasReady() {
+		rn.Advance(take())
+	}
+	if fmt.Sprint(applied) != "[a b c]" {
+		t.Fatalf("applied %v, want [a b c]", applied)
+	}
+	if l.applied != l.lastIndex() || l.applying != l.applied || l.applyingSize != 0 {
+		t.Fatalf("applied %d applying %d size %d, want both at the last index %d and size 0", l.applied, l.applying, l.applyingSize, l.lastIndex())
+	}
+}

@@ -16,9 +16,14 @@ type RawNode struct {
 
 	prevSoftSt SoftState
 	prevHardSt pb.HardState
-	// stepsOnAdvance are the storage acknowledgements of the last Ready,
-	// stepped by Advance in the synchronous mode.
+	// stepsOnAdvance are messages the last Readies leave for Advance to
+	// step, in order: a candidate's own vote, and the acknowledgements of
+	// a Ready that was not advanced before the next one was taken (see
+	// flushAcks). Rarely used, so Advance drops its array.
 	stepsOnAdvance []pb.Message
+	// acks is what the last Ready asks Advance to acknowledge, in the
+	// synchronous mode.
+	acks pendingAcks
 	// propEnt holds the entry of the proposal being stepped by Propose.
 	propEnt [1]pb.Entry
 	// bufs keeps the last Ready's message arrays for reuse; nil unless
@@ -142,29 +147,15 @@ func (rn *RawNode) Advance(_ Ready) {
 		// Before stepping: the acknowledgements may send messages.
 		rn.bufs.recycle(rn.raft)
 	}
-	// stepsOnAdvance is internal, so its array is reused; stepping cannot
-	// add to it (only Ready does).
 	r := rn.raft
+	// Stepping cannot add to stepsOnAdvance (only Ready does).
 	for i := range rn.stepsOnAdvance {
-		m := &rn.stepsOnAdvance[i]
-		var err error
-		switch m.Type {
-		// Built by storageAppendAck and storageApplyAck, without a term:
-		// stepMsg's checks and term rules would pass them straight to
-		// these handlers.
-		case pb.MsgStorageAppendResp:
-			r.handleStorageAppendResp(m)
-		case pb.MsgStorageApplyResp:
-			r.handleStorageApplyResp(m)
-		default: // a candidate's own vote
-			err = r.stepMsg(m)
-		}
-		if err != nil {
+		if err := r.stepMsg(&rn.stepsOnAdvance[i]); err != nil {
 			r.logger.Panicf("raft: stepping a storage acknowledgement: %v", err)
 		}
 	}
-	clear(rn.stepsOnAdvance) // drop references to entries
-	rn.stepsOnAdvance = rn.stepsOnAdvance[:0]
+	rn.stepsOnAdvance = nil
+	rn.acks.step(r)
 }
 
 // Status returns the node's status, with a copy of the progress of every

@@ -100,17 +100,53 @@ func (rn *RawNode) describeWork(w *storageWork, rd *Ready) {
 // acknowledgements it records.
 func (rn *RawNode) syncReady(w *storageWork, rd *Ready) {
 	r := rn.raft
+	rn.flushAcks()
 	rn.describeWork(w, rd)
 	rd.Messages = rn.sendAfterAppend(r.msgs, w.afterAppend)
 	if rn.bufs != nil {
 		rn.bufs.keep(r.msgs, w.afterAppend, rd.Messages)
 	}
-	if w.writesLog() {
-		rn.stepsOnAdvance = append(rn.stepsOnAdvance, r.storageAppendAck(w.mark, w.snapshot))
+	rn.acks = pendingAcks{wrote: w.writesLog(), mark: w.mark, snap: w.snapshot, committed: w.committed}
+}
+
+// pendingAcks records the acknowledgements of a synchronous Ready. Advance
+// builds them (storageAppendAck, storageApplyAck) on its stack and hands
+// them to their handlers: the same messages AsyncStorageWrites delivers,
+// without copying them through the heap or past stepMsg's checks, which
+// trusted acknowledgements without a term would pass.
+type pendingAcks struct {
+	wrote     bool // the Ready wrote the log: acknowledge mark and snap
+	mark      logMark
+	snap      *pb.Snapshot
+	committed []pb.Entry // handed out for applying
+}
+
+// step acknowledges the recorded write, then the applied entries, and
+// clears the record.
+func (a *pendingAcks) step(r *raft) {
+	if a.wrote {
+		m := r.storageAppendAck(a.mark, a.snap)
+		r.handleStorageAppendResp(&m)
 	}
-	if len(w.committed) > 0 {
-		rn.stepsOnAdvance = append(rn.stepsOnAdvance, r.storageApplyAck(w.committed))
+	if len(a.committed) > 0 {
+		m := r.storageApplyAck(a.committed)
+		r.handleStorageApplyResp(&m)
 	}
+	*a = pendingAcks{}
+}
+
+// flushAcks moves the acknowledgements of a Ready not yet advanced into
+// stepsOnAdvance, ahead of the next Ready's, so that Advance steps both in
+// order.
+func (rn *RawNode) flushAcks() {
+	a := &rn.acks
+	if a.wrote {
+		rn.stepsOnAdvance = append(rn.stepsOnAdvance, rn.raft.storageAppendAck(a.mark, a.snap))
+	}
+	if len(a.committed) > 0 {
+		rn.stepsOnAdvance = append(rn.stepsOnAdvance, rn.raft.storageApplyAck(a.committed))
+	}
+	*a = pendingAcks{}
 }
 
 // sendAfterAppend returns msgs followed by the messages that wait for the
