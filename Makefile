@@ -42,11 +42,13 @@ fuzz:
 	@FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh $(MODULES)
 
 ## sim: sweep the fault simulator over SIMSEEDS seeds of SIMSTEPS steps each.
-## A failing seed prints the one-line command that reproduces it.
+## A failing seed prints the one-line command that reproduces it. SIMFLAGS adds
+## simulator flags, e.g. SIMFLAGS='-sim.churn -sim.lease -sim.strand'.
 SIMSEEDS ?= 500
 SIMSTEPS ?= 3000
+SIMFLAGS ?=
 sim:
-	go test -count=1 ./rafttest -run 'TestSim$$' -sim.seeds=$(SIMSEEDS) -sim.steps=$(SIMSTEPS) -v
+	go test -count=1 ./rafttest -run 'TestSim$$' -sim.seeds=$(SIMSEEDS) -sim.steps=$(SIMSTEPS) $(SIMFLAGS) -v
 
 ## bench: run the benchmarks beside the code.
 bench:
