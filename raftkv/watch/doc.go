@@ -14,5 +14,7 @@
 // drains. The hub only appends to outboxes, so a slow client never blocks
 // the hub, and the hub never blocks the apply path. A synced watcher whose
 // undelivered events pass Options.MaxPendingEvents is canceled; a replaying
-// watcher is instead paced by its client.
+// watcher is instead paced by its client. All outboxes together are bounded
+// too (Options.MaxTotalPendingBytes): past it, the watchers with the most
+// waiting are canceled and their queued events freed.
 package watch

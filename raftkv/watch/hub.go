@@ -3,6 +3,7 @@ package watch
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tickraft/raft/raftkv/kv"
@@ -34,6 +35,14 @@ type Options struct {
 	// never split, so one revision may exceed them.
 	MaxEventsPerResponse int
 	MaxResponseBytes     int
+	// MaxTotalPendingEvents and MaxTotalPendingBytes bound the events
+	// queued for all watchers of the hub together (defaults 1,000,000 and
+	// 256 MiB), so slow clients cannot exhaust the member's memory. A live
+	// revision that would pass either first cancels the watchers with the
+	// most bytes waiting, dropping what they had queued, until it fits;
+	// replaying watchers wait for room instead.
+	MaxTotalPendingEvents int
+	MaxTotalPendingBytes  int
 }
 
 func (o Options) withDefaults() Options {
@@ -51,6 +60,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxResponseBytes <= 0 {
 		o.MaxResponseBytes = 1 << 20
+	}
+	if o.MaxTotalPendingEvents <= 0 {
+		o.MaxTotalPendingEvents = 1_000_000
+	}
+	if o.MaxTotalPendingBytes <= 0 {
+		o.MaxTotalPendingBytes = 256 << 20
 	}
 	return o
 }
@@ -78,6 +93,10 @@ type Hub struct {
 	streams  map[*Stream]struct{}
 	stopped  bool
 	lastErr  error
+
+	// queued counts the events in every stream's outbox, canceled
+	// watchers' included: added under h.mu, taken off by Next without it.
+	queuedEvents, queuedBytes atomic.Int64
 }
 
 // New returns a Hub following src from its current revision. Call Start
@@ -170,4 +189,18 @@ func (h *Hub) step() {
 			h.answerProgress(s)
 		}
 	}
+}
+
+// queued reports the events waiting in every outbox.
+func (h *Hub) queued() load {
+	return load{int(h.queuedEvents.Load()), int(h.queuedBytes.Load())}
+}
+
+func (h *Hub) addQueued(l load) {
+	h.queuedEvents.Add(int64(l.events))
+	h.queuedBytes.Add(int64(l.bytes))
+}
+
+func (h *Hub) totalLimit() load {
+	return load{h.opts.MaxTotalPendingEvents, h.opts.MaxTotalPendingBytes}
 }

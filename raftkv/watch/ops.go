@@ -140,15 +140,10 @@ func (s *Stream) room(w *watcher, o Options) load {
 	return load{o.MaxPendingEvents - w.pending.events, o.MaxPendingBytes - w.pending.bytes}
 }
 
-// queueEvents queues a live revision for w, merging it into w's last
+// queueEvents queues a live revision's events that w wants (load l), merging it into w's last
 // response when that is still waiting. It reports false, queuing nothing,
 // when the events would take w past its limit.
-func (s *Stream) queueEvents(w *watcher, hubRev int64, evs []*mvccpb.Event, o Options) bool {
-	mine := w.filter(evs)
-	if len(mine) == 0 {
-		return true
-	}
-	l := loadOf(mine)
+func (s *Stream) queueEvents(w *watcher, hubRev int64, mine []*mvccpb.Event, l load, o Options) bool {
 	s.mu.Lock()
 	if !w.pending.plus(l).within(load{o.MaxPendingEvents, o.MaxPendingBytes}) {
 		s.mu.Unlock()
@@ -179,6 +174,7 @@ func (s *Stream) queueReplay(w *watcher, hubRev int64, evs []*mvccpb.Event, o Op
 // s.mu held.
 func (s *Stream) appendEvents(w *watcher, headerRev int64, evs []*mvccpb.Event, l load, o Options) {
 	w.pending = w.pending.plus(l)
+	s.h.addQueued(l)
 	w.active = true
 	if n := len(s.out); n > 0 {
 		last := &s.out[n-1]

@@ -81,12 +81,54 @@ func (h *Hub) publish() error {
 }
 
 // deliverLive queues a revision for a synced watcher, canceling the
-// watcher if its client has fallen too far behind.
+// watcher if its client has fallen too far behind, or if it is the
+// slowest when the hub's total would pass its bound.
 func (h *Hub) deliverLive(w *watcher, evs []*mvccpb.Event) {
-	if !w.stream.queueEvents(w, h.rev, evs, h.opts) {
+	mine := w.filter(evs)
+	if len(mine) == 0 {
+		return
+	}
+	l := loadOf(mine)
+	if !h.makeRoom(w, l) {
+		return
+	}
+	if !w.stream.queueEvents(w, h.rev, mine, l, h.opts) {
 		h.remove(w)
 		w.stream.queueCanceled(w, h.rev, slowReason(h.opts))
 	}
+}
+
+// makeRoom cancels the watchers with the most bytes waiting until l fits
+// the hub's total bound, and reports whether w is still watching. With
+// nothing left to cancel, l is queued anyway: the bound is then passed by
+// at most one revision and what canceled watchers' clients are taking.
+func (h *Hub) makeRoom(w *watcher, l load) bool {
+	for !h.queued().plus(l).within(h.totalLimit()) {
+		v := h.slowest()
+		if v == nil {
+			return true
+		}
+		h.remove(v)
+		v.stream.dropQueued(v)
+		v.stream.queueCanceled(v, h.rev, overloadReason(h.opts))
+		if v == w {
+			return false
+		}
+	}
+	return true
+}
+
+// slowest returns the watcher with the most bytes queued, nil if none has
+// any.
+func (h *Hub) slowest() *watcher {
+	var worst *watcher
+	most := 0
+	for w := range h.watchers {
+		if p := w.stream.pendingOf(w); p.events > 0 && (worst == nil || p.bytes > most) {
+			worst, most = w, p.bytes
+		}
+	}
+	return worst
 }
 
 // catchUp replays a watcher's missing revisions from the source, as many
@@ -94,6 +136,9 @@ func (h *Hub) deliverLive(w *watcher, evs []*mvccpb.Event) {
 // watcher is synced and publish serves it from then on.
 func (h *Hub) catchUp(w *watcher) {
 	room := w.stream.room(w, h.opts)
+	total, inUse := h.totalLimit(), h.queued()
+	room.events = min(room.events, total.events-inUse.events)
+	room.bytes = min(room.bytes, total.bytes-inUse.bytes)
 	if room.events <= 0 || room.bytes <= 0 {
 		return
 	}

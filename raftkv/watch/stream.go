@@ -3,6 +3,7 @@ package watch
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
@@ -17,6 +18,11 @@ const (
 	reasonDuplicateID = "mvcc: duplicate watch ID provided on the WatchStream"
 	reasonBadRange    = "mvcc: watcher range is empty"
 )
+
+func overloadReason(o Options) string {
+	return fmt.Sprintf("raftkv: watcher canceled: the member's watchers together had more than %d events or %d bytes waiting for their clients, and this one had the most; watch again from the last revision received",
+		o.MaxTotalPendingEvents, o.MaxTotalPendingBytes)
+}
 
 func slowReason(o Options) string {
 	return fmt.Sprintf("raftkv: watcher canceled: more than %d events or %d bytes were waiting for the client; watch again from the last revision received",
@@ -74,6 +80,13 @@ func (s *Stream) Close() {
 	}
 	delete(h.streams, s)
 	s.close(context.Canceled)
+	// Nobody will take what is left: it no longer counts.
+	s.mu.Lock()
+	for _, it := range s.out {
+		h.addQueued(load{-it.load.events, -it.load.bytes})
+	}
+	s.out = nil
+	s.mu.Unlock()
 }
 
 // close makes Next fail with err once the outbox is empty.
@@ -106,7 +119,9 @@ func (s *Stream) Next(ctx context.Context) ([]*pb.WatchResponse, error) {
 			case it.progress && it.w != nil:
 				it.w.progressQueued = false
 			case it.load.events > 0:
-				it.w.pending = it.w.pending.plus(load{-it.load.events, -it.load.bytes})
+				taken := load{-it.load.events, -it.load.bytes}
+				it.w.pending = it.w.pending.plus(taken)
+				s.h.addQueued(taken)
 				drained = true
 			}
 		}
@@ -138,6 +153,28 @@ func (s *Stream) push(w *watcher, resp *pb.WatchResponse) {
 	s.out = append(s.out, outItem{w: w, resp: resp})
 	s.mu.Unlock()
 	s.signal()
+}
+
+// pendingOf reports what w has queued.
+func (s *Stream) pendingOf(w *watcher) load {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return w.pending
+}
+
+// dropQueued removes w's queued events from the outbox, freeing them.
+// Called with h.mu held, once w is removed.
+func (s *Stream) dropQueued(w *watcher) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.out = slices.DeleteFunc(s.out, func(it outItem) bool {
+		if it.w != w || it.load.events == 0 {
+			return false
+		}
+		s.h.addQueued(load{-it.load.events, -it.load.bytes})
+		return true
+	})
+	w.pending = load{}
 }
 
 func header(rev int64) *pb.ResponseHeader { return &pb.ResponseHeader{Revision: rev} }

@@ -41,6 +41,9 @@ type config struct {
 	// Zero keeps the member's defaults.
 	batchInterval time.Duration
 	batchLimit    int
+	// watchEvents and watchBytes bound the events queued for all watch
+	// clients together (zero: the hub's defaults).
+	watchEvents, watchBytes int
 }
 
 // tlsFiles secure peer traffic when all three are set.
@@ -91,6 +94,8 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.Uint64Var(&c.catchupEntries, "snapshot-catchup-entries", 0, "log entries kept behind a snapshot for slow followers (0: 5000)")
 	fs.DurationVar(&c.batchInterval, "backend-batch-interval", 0, "longest time applied entries wait for their state-machine commit; writes are answered before it, durable in the WAL (0: 100ms)")
 	fs.IntVar(&c.batchLimit, "backend-batch-limit", 0, "applied entries that force a state-machine commit (0: 10000)")
+	fs.IntVar(&c.watchEvents, "max-watch-buffered-events", 0, "events queued for all slow watch clients together before the slowest watchers are canceled (0: 1000000)")
+	fs.IntVar(&c.watchBytes, "max-watch-buffered-bytes", 0, "bytes of events queued for all slow watch clients together before the slowest watchers are canceled (0: 256 MiB)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -160,6 +165,9 @@ func (c *config) check() error {
 	}
 	if c.batchInterval < 0 || c.batchLimit < 0 {
 		return errors.New("--backend-batch-interval and --backend-batch-limit must not be negative")
+	}
+	if c.watchEvents < 0 || c.watchBytes < 0 {
+		return errors.New("--max-watch-buffered-events and --max-watch-buffered-bytes must not be negative")
 	}
 	t := c.peerTLS
 	if set := btoi(t.cert != "") + btoi(t.key != "") + btoi(t.ca != ""); set != 0 && set != 3 {

@@ -14,6 +14,7 @@ func TestParseFlags(t *testing.T) {
 		"--initial-cluster", "1=127.0.0.1:2380,2=http://127.0.0.1:2480,3=[::1]:2580",
 		"--listen-client-addr", "http://0.0.0.0:2379", "--log-level", "debug",
 		"--backend-batch-interval", "20ms", "--backend-batch-limit", "500",
+		"--max-watch-buffered-events", "70", "--max-watch-buffered-bytes", "8000",
 	}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -29,6 +30,8 @@ func TestParseFlags(t *testing.T) {
 	}
 	if sc, err := serverConfig(c, slog.Default()); err != nil || sc.KVCommitInterval != 20*time.Millisecond || sc.KVCommitEntries != 500 {
 		t.Fatalf("backend batch: %v, %v %d; want 20ms and 500", err, sc.KVCommitInterval, sc.KVCommitEntries)
+	} else if sc.Watch.MaxTotalPendingEvents != 70 || sc.Watch.MaxTotalPendingBytes != 8000 {
+		t.Fatalf("watch bounds %+v, want 70 events and 8000 bytes", sc.Watch)
 	}
 	want := map[uint64]string{1: "127.0.0.1:2380", 2: "127.0.0.1:2480", 3: "[::1]:2580"}
 	if len(c.peers) != len(want) {
@@ -70,6 +73,7 @@ func TestParseFlagsErrors(t *testing.T) {
 		{with("--heartbeat-interval", "50ms", "--election-timeout", "50ms"), "at least two"},
 		{with("--backend-batch-interval", "-1s"), "must not be negative"},
 		{with("--backend-batch-limit", "-1"), "must not be negative"},
+		{with("--max-watch-buffered-bytes", "-1"), "must not be negative"},
 		{with("extra"), `unexpected argument "extra"`},
 		{with("--no-such-flag"), "flag provided but not defined"},
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/tickraft/raft/raftkv/metrics"
 	"github.com/tickraft/raft/raftkv/server"
 	"github.com/tickraft/raft/raftkv/transport"
+	"github.com/tickraft/raft/raftkv/watch"
 )
 
 // startNode starts the member: the WAL, the state machine, the peer
@@ -60,6 +61,7 @@ func serverConfig(cfg config, log *slog.Logger) (server.Config, error) {
 
 		KVCommitInterval: cfg.batchInterval,
 		KVCommitEntries:  cfg.batchLimit,
+		Watch:            watch.Options{MaxTotalPendingEvents: cfg.watchEvents, MaxTotalPendingBytes: cfg.watchBytes},
 		Logger:           log,
 	}
 	if cfg.peerTLS != (tlsFiles{}) {
