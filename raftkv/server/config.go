@@ -38,14 +38,21 @@ type Config struct {
 	// ClientAddr is the host:port where this member serves the client API,
 	// as other members should dial it. The member publishes it in the
 	// member table (a ConfChangeUpdateNode), so that followers can forward
-	// leader-only lease calls to the leader. Empty: not published, and
-	// lease calls reaching a follower fail with ErrNotPrimary.
+	// lease and member calls to the leader. Empty: not published; lease
+	// calls reaching a follower fail with ErrNotPrimary, and member calls
+	// go through raft, where a refused change ends in ErrTimeout.
 	ClientAddr string
 	// Listener, if set, is used for peer traffic instead of listening on
 	// Peers[ID].
 	Listener net.Listener
 	// PeerTLS, if set, secures peer traffic (see transport.MutualTLS).
 	PeerTLS *tls.Config
+	// ClientTLS, if set, is the client side of the TLS that secures the
+	// client API: this member dials the leader's client address with it
+	// when it forwards a call (forward.go). RootCAs must trust the other
+	// members' certificates; Certificates holds this member's own when
+	// they require client certificates. Nil: plaintext.
+	ClientTLS *tls.Config
 
 	// TickInterval is the raft tick (default 100 ms). ElectionTicks
 	// (default 10) and HeartbeatTicks (default 1) count ticks.

@@ -12,6 +12,8 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // apiBackend adds the two calls grpcapi needs that Server spells
@@ -32,6 +34,7 @@ func serveAPI(t *testing.T, s *Server, lis net.Listener) {
 	api, err := grpcapi.New(grpcapi.Config{Backend: apiBackend{s}, Errors: []grpcapi.ErrorStatus{
 		{Err: ErrNotPrimary, Status: rpctypes.ErrGRPCNotLeader},
 		{Err: ErrNotLeader, Status: rpctypes.ErrGRPCNoLeader},
+		{Err: ErrConfChangePending, Status: status.Error(codes.Unavailable, "etcdserver: "+ErrConfChangePending.Error())},
 	}})
 	if err != nil {
 		t.Fatal(err)

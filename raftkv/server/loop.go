@@ -30,6 +30,7 @@ type loopState struct {
 	out                              []raftpb.Message
 	removed                          bool
 	heldConf                         []confRequest
+	confIndex                        uint64            // last conf change entry appended (members.go)
 	publishTicks                     int               // ticks since the client address was last proposed
 	lead                             uint64            // leader last reported to Metrics
 	dropped                          map[uint64]uint64 // transport drops already reported, by peer
@@ -151,6 +152,7 @@ func (s *Server) handleReady(rd raft.Ready) {
 	for _, m := range rd.Messages {
 		switch {
 		case m.To == raft.LocalAppendThread:
+			s.noteConfEntries(m.Entries)
 			if m.Snapshot != nil && !raft.IsEmptySnap(*m.Snapshot) {
 				// raft has switched to the snapshot's configuration.
 				s.loop.confState = m.Snapshot.Metadata.ConfState

@@ -35,7 +35,7 @@ func (s *Server) memberProtos() []*pb.Member {
 				m.PeerURLs = []string{"http://" + a}
 			}
 			if a := table[id].Client; a != "" {
-				m.ClientURLs = []string{"http://" + a}
+				m.ClientURLs = []string{s.clientScheme() + a}
 			}
 			out = append(out, m)
 		}
@@ -46,9 +46,27 @@ func (s *Server) memberProtos() []*pb.Member {
 	return out
 }
 
+// clientScheme prefixes client addresses in member lists.
+func (s *Server) clientScheme() string {
+	if s.cfg.ClientTLS != nil {
+		return "https://"
+	}
+	return "http://"
+}
+
 // MemberAdd adds a member at the request's one peer URL, with a fresh
-// random id. The new member is then started with that id and Join.
+// random id. The new member is then started with that id and Join. A
+// follower forwards the call to the leader (memberforward.go).
 func (s *Server) MemberAdd(ctx context.Context, r *pb.MemberAddRequest) (*pb.MemberAddResponse, error) {
+	fresp, fwd, err := forwardMember(s, ctx, func(c pb.ClusterClient, ctx context.Context) (*pb.MemberAddResponse, error) {
+		return c.MemberAdd(ctx, r)
+	})
+	if fwd {
+		if err == nil && fresp.Member != nil {
+			s.awaitMember(ctx, fresp.Member.ID, true)
+		}
+		return fresp, err
+	}
 	if len(r.PeerURLs) != 1 {
 		return nil, fmt.Errorf("%w: exactly one peer URL is needed, got %d", ErrBadMember, len(r.PeerURLs))
 	}
@@ -99,8 +117,18 @@ func (s *Server) AddMember(ctx context.Context, id uint64, addr string, learner 
 	return s.changeMembers(ctx, raftpb.ConfChangeSingle{Type: typ, NodeID: id}, addr)
 }
 
-// MemberRemove removes a member.
+// MemberRemove removes a member. A follower forwards the call to the
+// leader.
 func (s *Server) MemberRemove(ctx context.Context, r *pb.MemberRemoveRequest) (*pb.MemberRemoveResponse, error) {
+	fresp, fwd, err := forwardMember(s, ctx, func(c pb.ClusterClient, ctx context.Context) (*pb.MemberRemoveResponse, error) {
+		return c.MemberRemove(ctx, r)
+	})
+	if fwd {
+		if err == nil {
+			s.awaitMember(ctx, r.ID, false)
+		}
+		return fresp, err
+	}
 	if !isMember(s.confState(), r.ID) {
 		return nil, fmt.Errorf("%w: %x", ErrUnknownMember, r.ID)
 	}
@@ -118,8 +146,10 @@ func (s *Server) confState() raftpb.ConfState {
 }
 
 // changeMembers proposes one conf change and waits until it is applied
-// here. A leader that refuses it (another change is still pending) turns
-// it into an empty entry, which ends this call with ErrTimeout.
+// here. On the leader, a change proposed while another is unapplied ends
+// at once with ErrConfChangePending. A change a follower proposes through
+// raft (the leader published no client address) that the leader refuses
+// becomes an empty entry, and this call ends with ErrTimeout.
 func (s *Server) changeMembers(ctx context.Context, ch raftpb.ConfChangeSingle, addr string) error {
 	id := s.nextRequestID()
 	cctx, err := json.Marshal(kv.ConfChangeContext{Req: id, Addr: addr})

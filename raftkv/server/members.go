@@ -121,21 +121,49 @@ type confRequest struct {
 	cc raftpb.ConfChangeV2
 }
 
-// proposeConfChange proposes c, or holds it while this leader still has
-// unapplied entries: raft would turn the change into an empty entry (one
-// change at a time), leaving the caller to time out.
-func (s *Server) proposeConfChange(c confRequest) {
-	if st := s.rn.Status(); st.RaftState == raft.StateLeader {
+// proposeConfChange proposes c and reports whether raft took it. Raft
+// turns a conf change into an empty entry while another is unapplied (one
+// change at a time), which would leave the caller waiting in vain, so a
+// leader with a conf change in its unapplied log answers at once with
+// ErrConfChangePending, and holds c while it has other unapplied entries
+// (raft counts any of them as a possible conf change after an election).
+// A follower holds c until it has applied the conf changes it knows of.
+func (s *Server) proposeConfChange(c confRequest) bool {
+	st := s.rn.Status()
+	pending := s.loop.confIndex > st.Applied
+	switch {
+	case pending && st.RaftState == raft.StateLeader:
+		s.waiters.deliver(c.id, outcome{err: fmt.Errorf("%w (the change at index %d; applied to %d)",
+			ErrConfChangePending, s.loop.confIndex, st.Applied)})
+		return false
+	case pending:
+		s.loop.heldConf = append(s.loop.heldConf, c)
+		return false
+	case st.RaftState == raft.StateLeader:
 		if last := st.Progress[s.cfg.ID].Match; st.Applied < last || st.Commit < last {
 			s.loop.heldConf = append(s.loop.heldConf, c)
-			return
+			return false
 		}
 	}
 	if err := s.rn.ProposeConfChange(c.cc); err != nil {
 		s.waiters.deliver(c.id, outcome{err: s.proposeError(err)})
-		return
+		return false
 	}
 	s.waiters.markProposed(c.id, s.rn.BasicStatus().Term)
+	return true
+}
+
+// noteConfEntries records the index of the last conf change among entries
+// being appended to the log. An entry a new leader later overwrites keeps
+// the index until it is applied past: the mark only ever errs towards
+// waiting.
+func (s *Server) noteConfEntries(ents []raftpb.Entry) {
+	for i := len(ents) - 1; i >= 0; i-- {
+		if t := ents[i].Type; t == raftpb.EntryConfChange || t == raftpb.EntryConfChangeV2 {
+			s.loop.confIndex = max(s.loop.confIndex, ents[i].Index)
+			return
+		}
+	}
 }
 
 // applyConfChange applies a committed conf change entry to raft, the
@@ -200,13 +228,15 @@ func (s *Server) installMembers(cs raftpb.ConfState) error {
 	return nil
 }
 
-// retryHeldConf proposes held conf changes again, once per tick.
+// retryHeldConf proposes held conf changes again, once per tick. Once one
+// is proposed the rest stay held: raft would refuse them.
 func (s *Server) retryHeldConf() {
 	held := s.loop.heldConf
 	s.loop.heldConf = nil
-	for _, c := range held {
-		if s.waiters.waiting(c.id) {
-			s.proposeConfChange(c)
+	for i, c := range held {
+		if s.waiters.waiting(c.id) && s.proposeConfChange(c) {
+			s.loop.heldConf = append(s.loop.heldConf, held[i+1:]...)
+			return
 		}
 	}
 }

@@ -32,9 +32,9 @@ type Server struct {
 	waiters *waiters
 	members *members
 	lessor  *lessor
-	fwd     leaseForwarder // connections to the leader for lease calls
-	reqBase uint64         // random, so request ids differ across members and restarts
-	reqSeq  atomic.Uint64  // added to reqBase
+	fwd     forwarder     // connections to the leader's client API
+	reqBase uint64        // random, so request ids differ across members and restarts
+	reqSeq  atomic.Uint64 // added to reqBase
 
 	propc  chan proposal    // client writes to the loop
 	readc  chan *readWaiter // linearizable reads to the loop

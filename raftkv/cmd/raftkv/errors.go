@@ -12,6 +12,11 @@ import (
 // Unavailable so that clients move on to another endpoint.
 var errRemovedStatus = status.Error(codes.Unavailable, "etcdserver: this member was removed from the cluster")
 
+// errConfPendingStatus: etcd has no client error for a membership change
+// refused because another is pending. It is Unavailable, as for other
+// transient refusals; the caller retries once the pending change applies.
+var errConfPendingStatus = status.Error(codes.Unavailable, "etcdserver: raftkv: another membership change is pending; retry once it is applied")
+
 // serverErrors map the member's errors to etcd's gRPC errors, so clients
 // recognise them (rpctypes) and retry where etcd's would.
 //
@@ -33,4 +38,5 @@ var serverErrors = []grpcapi.ErrorStatus{
 	{Err: server.ErrRemoved, Status: errRemovedStatus},
 	{Err: server.ErrUnknownMember, Status: rpctypes.ErrGRPCMemberNotFound},
 	{Err: server.ErrBadMember, Status: rpctypes.ErrGRPCMemberBadURLs},
+	{Err: server.ErrConfChangePending, Status: errConfPendingStatus},
 }
