@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench-etcd: raftkv against etcd, head to head. Starts a 3-member etcd
 # cluster, runs the workloads with `raftkv bench`, stops it; then the same
-# with a 3-member raftkv cluster; and prints one table. Everything runs on
+# with a 3-member raftkv cluster; and prints one table, then the members'
+# CPU time per request. Everything runs on
 # 127.0.0.1 with its data in ./bench-data (one filesystem for both).
 #
 #   BENCH_DURATION  time per workload (default 10s)
@@ -99,10 +100,23 @@ start_raftkv() {
 	ENDPOINTS=127.0.0.1:21579,127.0.0.1:22579,127.0.0.1:23579
 }
 
+# members_cpu prints the CPU time (user + system, in clock ticks) the three
+# members (the first three PIDS) have used so far.
+members_cpu() {
+	local pid total=0
+	for pid in "${PIDS[@]:0:3}"; do
+		total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+	done
+	echo "$total"
+}
+
 # run_workloads SYSTEM: waits for a leader, then runs every workload against
-# $ENDPOINTS, saving each JSON result as $DATA/SYSTEM-N.json.
+# $ENDPOINTS, saving each JSON result as $DATA/SYSTEM-N.json and the
+# members' CPU time during it, in µs per successful request, as
+# $DATA/SYSTEM-N.cpu.
 run_workloads() {
-	local sys=$1 n=0 w name args
+	local sys=$1 n=0 w name args cpu0 hz
+	hz=$(getconf CLK_TCK)
 	"$BIN" ctl --endpoints "$ENDPOINTS" --timeout 30s leader >/dev/null ||
 		fail "$sys: no leader within 30 s (logs in $DATA/$sys*.log)"
 	for w in "${WORKLOADS[@]}"; do
@@ -114,15 +128,19 @@ run_workloads() {
 		fi
 		# In the background, so that a signal reaches the trap at once.
 		# shellcheck disable=SC2086 # args is a list of flags
+		cpu0=$(members_cpu)
 		"$BIN" bench --endpoints "$ENDPOINTS" --duration "$DURATION" --json $args >"$DATA/$sys-$n.json" &
 		PIDS+=($!)
 		wait $! || fail "$sys: raftkv bench failed on \"$name\""
+		jq -r --argjson t $(($(members_cpu) - cpu0)) --argjson hz "$hz" \
+			'($t / $hz * 1e6 / ([.ok, 1] | max)) | floor' "$DATA/$sys-$n.json" >"$DATA/$sys-$n.cpu"
 		if [[ -n $PROF_PID ]]; then
 			wait "$PROF_PID" && echo "   leader profile: go tool pprof -top $DATA/raftkv-leader.pprof" ||
 				echo "   the leader's profile failed"
 			curl -sf "http://$LEADER_METRICS/metrics" >"$DATA/raftkv-leader.metrics" || true
 		fi
-		jq -r '"   \(.ops_per_sec | floor) ops/s, p50 \(.p50_us) µs, p99 \(.p99_us) µs, \(.failed) failed"' "$DATA/$sys-$n.json"
+		jq -r --arg cpu "$(cat "$DATA/$sys-$n.cpu")" \
+			'"   \(.ops_per_sec | floor) ops/s, p50 \(.p50_us) µs, p99 \(.p99_us) µs, \(.failed) failed, members\u0027 CPU \($cpu) µs/op"' "$DATA/$sys-$n.json"
 		n=$((n + 1))
 	done
 }
@@ -159,6 +177,17 @@ print_table() {
 			"$(jq .ops_per_sec "$e")" "$(us_ms "$(jq .p50_us "$e")")" "$(us_ms "$(jq .p99_us "$e")")" \
 			"$(jq .ops_per_sec "$r")" "$(us_ms "$(jq .p50_us "$r")")" "$(us_ms "$(jq .p99_us "$r")")" \
 			"$(jq -n --slurpfile e "$e" --slurpfile r "$r" '$r[0].ops_per_sec / $e[0].ops_per_sec')"
+		n=$((n + 1))
+	done
+	echo
+	echo "CPU time of the three members together per successful request (µs; the load"
+	echo "generator runs on the same cores and is not counted):"
+	echo
+	printf '| %-32s | %9s | %11s |\n' workload etcd raftkv
+	printf '|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..34})" ----------- -------------
+	n=0
+	for w in "${WORKLOADS[@]}"; do
+		printf '| %-32s | %9s | %11s |\n' "${w%%|*}" "$(cat "$DATA/etcd-$n.cpu")" "$(cat "$DATA/raftkv-$n.cpu")"
 		n=$((n + 1))
 	done
 	local failed
