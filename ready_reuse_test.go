@@ -2,6 +2,7 @@ package raft
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	pb "github.com/tickraft/raft/raftpb"
@@ -278,6 +279,44 @@ func TestReuseReadyBuffersSpareForMessagesBeforeAdvance(t *testing.T) {
 		}
 		if got := testing.AllocsPerRun(100, round); got != tc.want {
 			t.Errorf("reuse=%v: %.0f allocations per round, want %.0f", tc.reuse, got, tc.want)
+		}
+	}
+}
+
+// Clusters with ReuseReadyBuffers under message loss, reordering, ticks
+// (elections, heartbeats) and proposals on random nodes apply one sequence
+// everywhere once the network heals: recycling the message arrays
+// corrupts nothing a node sends, persists or applies.
+func TestReuseReadyBuffersRandomClusters(t *testing.T) {
+	for seed := uint64(0); seed < 20; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 5))
+		tn := newTestNet(t, 3, func(c *Config) {
+			c.ReuseReadyBuffers = true
+			c.PreVote = seed%2 == 0
+			c.MaxInflightMsgs = 1 + int(seed%3)
+			c.RandSeed = seed*10 + c.ID
+		})
+		tn.settle()
+		tn.drop = func(pb.Message) bool { return rng.IntN(100) < 20 }
+		tn.reorder = func(ms []pb.Message) { rng.Shuffle(len(ms), func(i, j int) { ms[i], ms[j] = ms[j], ms[i] }) }
+		for i := range 120 {
+			if rng.IntN(3) == 0 {
+				_ = tn.nodes[uint64(1+rng.IntN(3))].Propose([]byte(fmt.Sprint(i)))
+				tn.settle()
+			} else {
+				tn.tickAll(1)
+			}
+		}
+		tn.drop, tn.reorder = nil, nil
+		tn.tickAll(30)
+		want := tn.appliedData(1)
+		for id := uint64(2); id <= 3; id++ {
+			if got := tn.appliedData(id); got != want {
+				t.Fatalf("seed %d: node %d applied %s, node 1 %s", seed, id, got, want)
+			}
+		}
+		if len(tn.applied[1]) == 0 {
+			t.Fatalf("seed %d: nothing was applied", seed)
 		}
 	}
 }
