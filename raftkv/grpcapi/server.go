@@ -1,11 +1,13 @@
 package grpcapi
 
 import (
+	"crypto/tls"
 	"errors"
 
 	"github.com/tickraft/raft/raftkv/kv"
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 )
 
 // Config configures a Server.
@@ -19,6 +21,11 @@ type Config struct {
 	// kv.DefaultLimits.MaxRequestBytes). gRPC refuses messages larger than
 	// this plus an allowance for framing, before decoding them.
 	MaxRequestBytes int
+	// TLS, if set, secures the services: it must hold the server's
+	// certificate, and ClientCAs with ClientAuth set to
+	// tls.RequireAndVerifyClientCert to accept only clients with a
+	// certificate signed by those CAs. Nil: plaintext.
+	TLS *tls.Config
 }
 
 // grpcOverheadBytes is the room left above MaxRequestBytes for the gRPC
@@ -32,6 +39,7 @@ type Server struct {
 	backend  Backend
 	errors   []ErrorStatus
 	maxBytes int
+	tls      *tls.Config
 }
 
 // New checks cfg and returns a Server.
@@ -42,20 +50,27 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxRequestBytes < 0 {
 		return nil, errors.New("grpcapi: Config.MaxRequestBytes is negative")
 	}
+	if cfg.TLS != nil && len(cfg.TLS.Certificates) == 0 && cfg.TLS.GetCertificate == nil {
+		return nil, errors.New("grpcapi: Config.TLS has no server certificate")
+	}
 	maxBytes := cfg.MaxRequestBytes
 	if maxBytes == 0 {
 		maxBytes = kv.DefaultLimits.MaxRequestBytes
 	}
 	errs := make([]ErrorStatus, 0, len(cfg.Errors)+len(kvErrors))
 	errs = append(append(errs, cfg.Errors...), kvErrors...)
-	return &Server{backend: cfg.Backend, errors: errs, maxBytes: maxBytes}, nil
+	return &Server{backend: cfg.Backend, errors: errs, maxBytes: maxBytes, tls: cfg.TLS}, nil
 }
 
 // ServerOptions are the grpc.Server options the services expect: the
-// receive limit that goes with MaxRequestBytes. Add TLS and interceptors
-// as needed.
+// receive limit that goes with MaxRequestBytes, and the transport
+// credentials of Config.TLS. Add interceptors as needed.
 func (s *Server) ServerOptions() []grpc.ServerOption {
-	return []grpc.ServerOption{grpc.MaxRecvMsgSize(s.maxBytes + grpcOverheadBytes)}
+	opts := []grpc.ServerOption{grpc.MaxRecvMsgSize(s.maxBytes + grpcOverheadBytes)}
+	if s.tls != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(s.tls)))
+	}
+	return opts
 }
 
 // Register registers every service on g.
