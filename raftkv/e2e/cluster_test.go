@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"os"
@@ -39,7 +40,8 @@ type cluster struct {
 	t       *testing.T
 	root    string
 	members map[uint64]*member
-	extra   []string // flags for every member
+	extra   []string    // flags for every member
+	tls     *tls.Config // the test's clients use it when set
 }
 
 func freeAddr(t *testing.T) string {
@@ -55,7 +57,12 @@ func freeAddr(t *testing.T) string {
 // newCluster starts n members (ids 1..n) of a new cluster and waits for a
 // leader.
 func newCluster(t *testing.T, n int, extra ...string) *cluster {
-	c := &cluster{t: t, root: t.TempDir(), members: map[uint64]*member{}, extra: extra}
+	return newClusterTLS(t, n, nil, extra...)
+}
+
+// newClusterTLS is newCluster whose test clients dial with clientTLS.
+func newClusterTLS(t *testing.T, n int, clientTLS *tls.Config, extra ...string) *cluster {
+	c := &cluster{t: t, root: t.TempDir(), members: map[uint64]*member{}, extra: extra, tls: clientTLS}
 	for id := uint64(1); id <= uint64(n); id++ {
 		c.addMember(id)
 	}
@@ -223,7 +230,7 @@ func (c *cluster) client(ids ...uint64) *clientv3.Client {
 	if len(ids) == 0 {
 		ids = c.ids()
 	}
-	cl, err := clientv3.New(clientv3.Config{Endpoints: c.endpoints(ids...), DialTimeout: 2 * time.Second, Logger: zap.NewNop()})
+	cl, err := clientv3.New(clientv3.Config{Endpoints: c.endpoints(ids...), DialTimeout: 2 * time.Second, Logger: zap.NewNop(), TLS: c.tls})
 	if err != nil {
 		c.t.Fatal(err)
 	}

@@ -128,6 +128,14 @@ func (c *cluster) removeMember(via, id uint64) {
 	delete(c.members, id)
 }
 
+// clientScheme is how members list client URLs.
+func (c *cluster) clientScheme() string {
+	if c.tls != nil {
+		return "https://"
+	}
+	return "http://"
+}
+
 // waitClientURLs waits until every named member lists every named member
 // with the client URL it serves on.
 func (c *cluster) waitClientURLs(ids ...uint64) {
@@ -142,7 +150,7 @@ func (c *cluster) waitClientURLs(ids ...uint64) {
 				break
 			}
 			for _, lm := range list.Members {
-				if want := "http://" + c.members[lm.ID].client; !slices.Equal(lm.ClientURLs, []string{want}) {
+				if want := c.clientScheme() + c.members[lm.ID].client; !slices.Equal(lm.ClientURLs, []string{want}) {
 					missing = fmt.Sprintf("member %x lists %x with client URLs %v, want [%s]", id, lm.ID, lm.ClientURLs, want)
 				}
 			}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"testing"
 	"time"
@@ -28,10 +29,11 @@ func (b apiBackend) Header() grpcapi.Header {
 	return grpcapi.Header{ClusterID: b.ClusterID(), MemberID: b.ID(), Revision: b.KV().Revision()}
 }
 
-// serveAPI serves s's client API on lis until the test ends.
-func serveAPI(t *testing.T, s *Server, lis net.Listener) {
+// serveAPI serves s's client API on lis until the test ends, with TLS if
+// tlsCfg is not nil.
+func serveAPI(t *testing.T, s *Server, lis net.Listener, tlsCfg *tls.Config) {
 	t.Helper()
-	api, err := grpcapi.New(grpcapi.Config{Backend: apiBackend{s}, Errors: []grpcapi.ErrorStatus{
+	api, err := grpcapi.New(grpcapi.Config{Backend: apiBackend{s}, TLS: tlsCfg, Errors: []grpcapi.ErrorStatus{
 		{Err: ErrNotPrimary, Status: rpctypes.ErrGRPCNotLeader},
 		{Err: ErrNotLeader, Status: rpctypes.ErrGRPCNoLeader},
 		{Err: ErrConfChangePending, Status: status.Error(codes.Unavailable, "etcdserver: "+ErrConfChangePending.Error())},
@@ -61,7 +63,7 @@ func TestKeepAliveThroughFollower(t *testing.T) {
 	}
 	c := newTunedCluster(t, 3, func(cfg *Config) { cfg.ClientAddr = lis[cfg.ID].Addr().String() })
 	for id, s := range c.servers {
-		serveAPI(t, s, lis[id])
+		serveAPI(t, s, lis[id], nil)
 	}
 	lead := c.waitLeader()
 	f := c.followerOf(lead)

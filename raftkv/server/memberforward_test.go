@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"strings"
@@ -15,10 +16,10 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// newAPICluster starts n members that serve their client API and waits
-// until every member knows every client address, so that followers can
-// forward.
-func newAPICluster(t *testing.T, n int, tune func(*Config)) (*testCluster, uint64) {
+// newAPICluster starts n members that serve their client API (with TLS
+// if apiTLS is not nil) and waits until every member knows every client
+// address, so that followers can forward.
+func newAPICluster(t *testing.T, n int, apiTLS *tls.Config, tune func(*Config)) (*testCluster, uint64) {
 	t.Helper()
 	lis := map[uint64]net.Listener{}
 	for id := uint64(1); id <= uint64(n); id++ {
@@ -35,7 +36,7 @@ func newAPICluster(t *testing.T, n int, tune func(*Config)) (*testCluster, uint6
 		}
 	})
 	for id, s := range c.servers {
-		serveAPI(t, s, lis[id])
+		serveAPI(t, s, lis[id], apiTLS)
 	}
 	lead := c.waitLeader()
 	deadline := time.Now().Add(20 * time.Second)
@@ -56,7 +57,7 @@ func newAPICluster(t *testing.T, n int, tune func(*Config)) (*testCluster, uint6
 // by the leader (its header names the leader), and the follower answers
 // only once its own member list shows the change.
 func TestMemberAddThroughFollower(t *testing.T) {
-	c, lead := newAPICluster(t, 3, nil)
+	c, lead := newAPICluster(t, 3, nil, nil)
 	f := c.followerOf(lead)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -100,7 +101,7 @@ func TestMemberAddThroughFollower(t *testing.T) {
 func TestMemberChangeWhileOneIsPending(t *testing.T) {
 	var blocked atomic.Uint64 // id of the member whose saves wait on gate
 	gate := make(chan struct{})
-	c, lead := newAPICluster(t, 3, func(cfg *Config) {
+	c, lead := newAPICluster(t, 3, nil, func(cfg *Config) {
 		id := cfg.ID
 		cfg.beforeSave = func(int) {
 			if blocked.Load() == id {
@@ -153,7 +154,7 @@ func TestMemberChangeWhileOneIsPending(t *testing.T) {
 // member each end in success or the pending-change error, never in a
 // timeout, and the first to reach the leader succeeds.
 func TestBackToBackMemberChanges(t *testing.T) {
-	c, _ := newAPICluster(t, 3, nil)
+	c, _ := newAPICluster(t, 3, nil, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	// Two rounds of two concurrent additions keep the cluster at most two

@@ -67,7 +67,7 @@ func dialBench(ctx context.Context, o benchOpts) ([]clientv3.KV, func(), error) 
 	kvs := make([]clientv3.KV, 0, o.conns)
 	for range o.conns {
 		c, err := clientv3.New(clientv3.Config{
-			Endpoints: o.endpoints, DialTimeout: o.timeout, Logger: zap.NewNop(),
+			Endpoints: o.endpoints, DialTimeout: o.timeout, Logger: zap.NewNop(), TLS: o.tls,
 		})
 		if err != nil {
 			closeAll()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -38,6 +39,7 @@ type benchOpts struct {
 	serializable bool
 	timeout      time.Duration // of each request
 	json         bool
+	tls          *tls.Config // nil: plaintext
 }
 
 // parseBench parses and checks args (without "bench"). Usage and errors
@@ -63,6 +65,8 @@ func parseBench(args []string, out io.Writer) (benchOpts, error) {
 	fs.BoolVar(&o.serializable, "serializable", false, "range and mixed: read the endpoint's local state, without a leader round")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "deadline of each request")
 	fs.BoolVar(&o.json, "json", false, "print the result as one JSON object")
+	var tlsFiles dialTLSFiles
+	tlsFiles.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return benchOpts{}, err
 	}
@@ -77,6 +81,10 @@ func parseBench(args []string, out io.Writer) (benchOpts, error) {
 		}
 	}
 	if err := o.check(); err != nil {
+		return benchOpts{}, err
+	}
+	var err error
+	if o.tls, err = tlsFiles.load(); err != nil {
 		return benchOpts{}, err
 	}
 	return o, nil

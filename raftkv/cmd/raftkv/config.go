@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -44,6 +45,10 @@ type config struct {
 	// watchEvents and watchBytes bound the events queued for all watch
 	// clients together (zero: the hub's defaults).
 	watchEvents, watchBytes int
+	// clientTLS secures the client API; forwardTLS, loaded from it by
+	// run, dials the other members' client API.
+	clientTLS  clientTLSFiles
+	forwardTLS *tls.Config
 }
 
 // tlsFiles secure peer traffic when all three are set.
@@ -56,6 +61,10 @@ Example, the first of three members:
   raftkv --id 1 --data-dir /var/lib/raftkv \
     --initial-cluster 1=10.0.0.1:2380,2=10.0.0.2:2380,3=10.0.0.3:2380 \
     --listen-client-addr 10.0.0.1:2379
+
+TLS on the client API takes etcd's flags (--cert-file, --key-file,
+--trusted-ca-file, --client-cert-auth); clients then need --cacert, and
+--cert and --key with --client-cert-auth, as etcdctl does.
 
 "raftkv ctl" is a small client: raftkv ctl -h. "raftkv bench" drives load
 against raftkv or etcd: raftkv bench -h.
@@ -87,6 +96,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&c.peerTLS.cert, "peer-cert-file", "", "peer TLS certificate (with --peer-key-file and --peer-trusted-ca-file)")
 	fs.StringVar(&c.peerTLS.key, "peer-key-file", "", "peer TLS key")
 	fs.StringVar(&c.peerTLS.ca, "peer-trusted-ca-file", "", "CA that signs every peer's certificate")
+	c.clientTLS.register(fs)
 	fs.StringVar(&level, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&c.heartbeat, "heartbeat-interval", 100*time.Millisecond, "raft heartbeat interval (one tick)")
 	fs.DurationVar(&c.electionTimeout, "election-timeout", time.Second, "time without a leader's heartbeat before an election; a multiple of --heartbeat-interval")
@@ -173,7 +183,7 @@ func (c *config) check() error {
 	if set := btoi(t.cert != "") + btoi(t.key != "") + btoi(t.ca != ""); set != 0 && set != 3 {
 		return errors.New("peer TLS needs all of --peer-cert-file, --peer-key-file and --peer-trusted-ca-file")
 	}
-	return nil
+	return c.clientTLS.check()
 }
 
 func btoi(b bool) int {

@@ -30,6 +30,7 @@ type ctlFlags struct {
 	timeout      time.Duration
 	prefix       bool
 	serializable bool
+	tls          dialTLSFiles
 }
 
 // ctl runs `raftkv ctl args...`, writing results to out.
@@ -45,6 +46,7 @@ func ctl(args []string, out, errOut io.Writer) error {
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Second, "deadline of the whole command")
 	fs.BoolVar(&f.prefix, "prefix", false, "get or del every key starting with KEY")
 	fs.BoolVar(&f.serializable, "serializable", false, "get from the endpoint's local state, without a leader round")
+	f.tls.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -53,9 +55,13 @@ func ctl(args []string, out, errOut io.Writer) error {
 		fs.Usage()
 		return errors.New("ctl: no command given")
 	}
+	tlsCfg, err := f.tls.load()
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
 	defer cancel()
-	c, err := clientv3.New(clientv3.Config{Endpoints: f.endpoints, DialTimeout: f.timeout, Logger: zap.NewNop()})
+	c, err := clientv3.New(clientv3.Config{Endpoints: f.endpoints, DialTimeout: f.timeout, Logger: zap.NewNop(), TLS: tlsCfg})
 	if err != nil {
 		return err
 	}

@@ -63,6 +63,7 @@ func serverConfig(cfg config, log *slog.Logger) (server.Config, error) {
 		KVCommitEntries:  cfg.batchLimit,
 		Watch:            watch.Options{MaxTotalPendingEvents: cfg.watchEvents, MaxTotalPendingBytes: cfg.watchBytes},
 		Logger:           log,
+		ClientTLS:        cfg.forwardTLS,
 	}
 	if cfg.peerTLS != (tlsFiles{}) {
 		t, err := loadPeerTLS(cfg.peerTLS)

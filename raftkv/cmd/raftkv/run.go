@@ -39,10 +39,14 @@ type listening func(client, metrics net.Addr)
 // down: it stops taking client requests, lets in-flight ones finish, stops
 // the member and the metrics server.
 func run(ctx context.Context, cfg config, log *slog.Logger, start startFunc, ready listening) error {
+	serverTLS, forwardTLS, err := cfg.clientTLS.load()
+	if err != nil {
+		return err
+	}
+	cfg.forwardTLS = forwardTLS
 	m := metrics.New()
 	var metricsLis net.Listener
 	if cfg.metricsAddr != "" {
-		var err error
 		if metricsLis, err = net.Listen("tcp", cfg.metricsAddr); err != nil {
 			return fmt.Errorf("metrics listener: %w", err)
 		}
@@ -68,7 +72,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, start startFunc, rea
 	if err != nil {
 		return fmt.Errorf("starting the member: %w", err)
 	}
-	api, err := grpcapi.New(grpcapi.Config{Backend: n.backend, Errors: n.errors})
+	api, err := grpcapi.New(grpcapi.Config{Backend: n.backend, Errors: n.errors, TLS: serverTLS})
 	if err != nil {
 		return errors.Join(err, n.stop())
 	}
@@ -77,7 +81,8 @@ func run(ctx context.Context, cfg config, log *slog.Logger, start startFunc, rea
 	served := make(chan error, 1)
 	go func() { served <- g.Serve(clientLis) }()
 	log.Info("serving", "client_addr", clientLis.Addr().String(), "peer_addr", cfg.peerAddr,
-		"metrics_addr", addrString(metricsLis), "cluster_state", cfg.clusterState)
+		"metrics_addr", addrString(metricsLis), "cluster_state", cfg.clusterState,
+		"client_tls", serverTLS != nil)
 	if ready != nil {
 		ready(clientLis.Addr(), addrOf(metricsLis))
 	}
