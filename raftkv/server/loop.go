@@ -152,7 +152,7 @@ func (s *Server) handleReady(rd raft.Ready) {
 	for _, m := range rd.Messages {
 		switch {
 		case m.To == raft.LocalAppendThread:
-			s.noteConfEntries(m.Entries)
+			s.noteConfEntries(&m)
 			if m.Snapshot != nil && !raft.IsEmptySnap(*m.Snapshot) {
 				// raft has switched to the snapshot's configuration.
 				s.loop.confState = m.Snapshot.Metadata.ConfState

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tickraft/raft/raftpb"
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -206,4 +207,36 @@ func checkChangeOutcome(t *testing.T, what string, err error) bool {
 	}
 	t.Errorf("%s: %v, want success or the pending-change error", what, err)
 	return false
+}
+
+// TestConfIndexFollowsTheLog: the mark of the last conf change follows
+// appends, overwrites and snapshots of the log.
+func TestConfIndexFollowsTheLog(t *testing.T) {
+	norm := func(i uint64) raftpb.Entry { return raftpb.Entry{Index: i, Type: raftpb.EntryNormal} }
+	conf := func(i uint64) raftpb.Entry { return raftpb.Entry{Index: i, Type: raftpb.EntryConfChangeV2} }
+	snap := func(i uint64) *raftpb.Snapshot {
+		return &raftpb.Snapshot{Metadata: raftpb.SnapshotMetadata{Index: i, Term: 1, ConfState: raftpb.ConfState{Voters: []uint64{1}}}}
+	}
+	s := &Server{}
+	for _, step := range []struct {
+		what string
+		m    raftpb.Message
+		want uint64
+	}{
+		{"normal entries", raftpb.Message{Entries: []raftpb.Entry{norm(1), norm(2)}}, 0},
+		{"a conf change among others", raftpb.Message{Entries: []raftpb.Entry{norm(3), conf(4), norm(5)}}, 4},
+		{"appends past it", raftpb.Message{Entries: []raftpb.Entry{norm(6)}}, 4},
+		{"an old-style conf change", raftpb.Message{Entries: []raftpb.Entry{{Index: 7, Type: raftpb.EntryConfChange}}}, 7},
+		{"a newer leader overwrites it", raftpb.Message{Entries: []raftpb.Entry{norm(6), norm(7), norm(8)}}, 5},
+		{"an overwrite after the mark", raftpb.Message{Entries: []raftpb.Entry{norm(7)}}, 5},
+		{"hard state only", raftpb.Message{}, 5},
+		{"a snapshot behind the mark", raftpb.Message{Snapshot: snap(3)}, 3},
+		{"a snapshot ahead of the mark", raftpb.Message{Snapshot: snap(20)}, 3},
+		{"a conf change after the snapshot", raftpb.Message{Entries: []raftpb.Entry{conf(21)}}, 21},
+	} {
+		s.noteConfEntries(&step.m)
+		if s.loop.confIndex != step.want {
+			t.Fatalf("after %s: conf change mark %d, want %d", step.what, s.loop.confIndex, step.want)
+		}
+	}
 }

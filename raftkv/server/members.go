@@ -153,11 +153,23 @@ func (s *Server) proposeConfChange(c confRequest) bool {
 	return true
 }
 
-// noteConfEntries records the index of the last conf change among entries
-// being appended to the log. An entry a new leader later overwrites keeps
-// the index until it is applied past: the mark only ever errs towards
-// waiting.
-func (s *Server) noteConfEntries(ents []raftpb.Entry) {
+// noteConfEntries keeps loopState.confIndex, the index of the last conf
+// change in the log, from a message to the append goroutine. Entries
+// replace the log from their first index on, and a snapshot replaces all
+// of it, so a mark at or past either is lowered to the position before
+// it: that position may hold an older conf change, so the mark errs
+// towards waiting, and it is in the log, so it will be applied.
+func (s *Server) noteConfEntries(m *raftpb.Message) {
+	if m.Snapshot != nil && !raft.IsEmptySnap(*m.Snapshot) {
+		s.loop.confIndex = min(s.loop.confIndex, m.Snapshot.Metadata.Index)
+	}
+	ents := m.Entries
+	if len(ents) == 0 {
+		return
+	}
+	if first := ents[0].Index; first <= s.loop.confIndex {
+		s.loop.confIndex = first - 1
+	}
 	for i := len(ents) - 1; i >= 0; i-- {
 		if t := ents[i].Type; t == raftpb.EntryConfChange || t == raftpb.EntryConfChangeV2 {
 			s.loop.confIndex = max(s.loop.confIndex, ents[i].Index)
