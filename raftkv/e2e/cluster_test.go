@@ -156,6 +156,43 @@ func (c *cluster) signal(id uint64, sig syscall.Signal) {
 	}
 }
 
+// pause stops member id with SIGSTOP and waits until every thread of it has
+// stopped. kill(2) returns before the stop takes hold: until the thread
+// chosen for the signal runs, the others may still answer the network.
+func (c *cluster) pause(id uint64) {
+	c.t.Helper()
+	c.signal(id, syscall.SIGSTOP)
+	pid := c.members[id].cmd.Process.Pid
+	deadline := time.Now().Add(10 * time.Second)
+	for !allThreadsStopped(pid) {
+		if time.Now().After(deadline) {
+			c.t.Fatalf("member %x (pid %d) did not stop within 10s of SIGSTOP", id, pid)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// allThreadsStopped reports whether every thread of pid is in the stopped
+// state, as /proc/PID/task/TID/stat shows it (the field after the name).
+func allThreadsStopped(pid int) bool {
+	stats, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+	if err != nil || len(stats) == 0 {
+		return false
+	}
+	for _, p := range stats {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return false
+		}
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 || i+2 >= len(s) || (s[i+2] != 'T' && s[i+2] != 't') {
+			return false
+		}
+	}
+	return true
+}
+
 // kill9 kills member id with SIGKILL and waits for it to go.
 func (c *cluster) kill9(id uint64) {
 	c.t.Helper()

@@ -260,7 +260,7 @@ func TestPartitionedLeader(t *testing.T) {
 	}
 	for _, id := range c.ids() {
 		if id != lead {
-			c.signal(id, syscall.SIGSTOP)
+			c.pause(id)
 		}
 	}
 	// A linearizable read needs a quorum to confirm the leader: it fails
