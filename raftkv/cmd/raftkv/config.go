@@ -20,7 +20,8 @@ type config struct {
 	dataDir    string
 	clientAddr string
 	// advertiseClient is the client address other members dial to forward
-	// lease calls; run fills it with the listener's address if unset.
+	// lease and member calls; run fills it with the listener's address if
+	// unset.
 	advertiseClient string
 	peerAddr        string
 	metricsAddr     string
