@@ -87,7 +87,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&c.name, "name", "", "human-readable member name for logs (default: the id)")
 	fs.StringVar(&id, "id", "", "member id, non-zero, decimal or 0x-prefixed hex (required)")
 	fs.StringVar(&c.dataDir, "data-dir", "", "directory for the log, snapshots and state (required)")
-	fs.StringVar(&c.clientAddr, "listen-client-addr", "127.0.0.1:2379", "host:port (or http://host:port) for etcd v3 gRPC clients")
+	fs.StringVar(&c.clientAddr, "listen-client-addr", "127.0.0.1:2379", "host:port (or http://host:port, https://host:port with --cert-file) for etcd v3 gRPC clients")
 	fs.StringVar(&c.advertiseClient, "advertise-client-addr", "", "host:port other members use to reach --listen-client-addr (default: its address)")
 	fs.StringVar(&c.peerAddr, "listen-peer-addr", "", "host:port to listen on for peers (default: this member's address in --initial-cluster)")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "127.0.0.1:2381", "host:port serving /metrics; empty disables it")
@@ -147,11 +147,11 @@ func (c *config) check() error {
 		return fmt.Errorf("--initial-cluster-state is %q, want new or existing", c.clusterState)
 	}
 	var err error
-	if c.clientAddr, err = hostPort(c.clientAddr); err != nil {
+	if c.clientAddr, err = c.clientTLS.hostPort(c.clientAddr); err != nil {
 		return fmt.Errorf("--listen-client-addr: %w", err)
 	}
 	if c.advertiseClient != "" {
-		if c.advertiseClient, err = hostPort(c.advertiseClient); err != nil {
+		if c.advertiseClient, err = c.clientTLS.hostPort(c.advertiseClient); err != nil {
 			return fmt.Errorf("--advertise-client-addr: %w", err)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 )
 
 // clientTLSFiles secure the client API, with etcd's flag names. Members
@@ -22,6 +23,18 @@ func (f *clientTLSFiles) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.key, "key-file", "", "client API TLS key")
 	fs.StringVar(&f.ca, "trusted-ca-file", "", "CA trusted for client certificates and for the other members' client API certificates when forwarding calls to the leader")
 	fs.BoolVar(&f.clientCertAuth, "client-cert-auth", false, "require client certificates signed by --trusted-ca-file; forwarded calls present --cert-file")
+}
+
+// hostPort reads a client address as hostPort does, and also accepts an
+// https:// URL (etcd's form) when the client API serves TLS.
+func (f clientTLSFiles) hostPort(s string) (string, error) {
+	if rest, ok := strings.CutPrefix(s, "https://"); ok {
+		if f.cert == "" {
+			return "", fmt.Errorf("%q: an https:// address needs --cert-file and --key-file", s)
+		}
+		s = rest
+	}
+	return hostPort(s)
 }
 
 // check validates the combination of flags; load reads the files.

@@ -29,14 +29,23 @@ func TestClientTLSFlagCombinations(t *testing.T) {
 		{[]string{"--cert-file", "c.pem", "--key-file", "k.pem", "--client-cert-auth"}, "--client-cert-auth needs --trusted-ca-file"},
 		{[]string{"--cert-file", "c.pem", "--key-file", "k.pem"}, ""},
 		{[]string{"--cert-file", "c.pem", "--key-file", "k.pem", "--trusted-ca-file", "ca.pem", "--client-cert-auth"}, ""},
+		{[]string{"--listen-client-addr", "https://127.0.0.1:2379"}, "--listen-client-addr: \"https://127.0.0.1:2379\": an https:// address needs --cert-file"},
+		{[]string{"--advertise-client-addr", "https://10.0.0.1:2379"}, "--advertise-client-addr: \"https://10.0.0.1:2379\": an https:// address needs --cert-file"},
 	} {
-		_, err := parseFlags(append(append([]string{}, baseArgs...), tc.args...), io.Discard)
+		c, err := parseFlags(append(append([]string{}, baseArgs...), tc.args...), io.Discard)
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("%v: %v, want no error", tc.args, err)
 		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
 			t.Errorf("%v: %v, want an error containing %q", tc.args, err, tc.want)
+		case err == nil && c.clientTLS.cert != "c.pem":
+			t.Errorf("%v: certificate file %q, want c.pem", tc.args, c.clientTLS.cert)
 		}
+	}
+	c, err := parseFlags(append(append([]string{}, baseArgs...), "--cert-file", "c.pem", "--key-file", "k.pem",
+		"--listen-client-addr", "https://127.0.0.1:2379", "--advertise-client-addr", "https://10.0.0.1:2379"), io.Discard)
+	if err != nil || c.clientAddr != "127.0.0.1:2379" || c.advertiseClient != "10.0.0.1:2379" {
+		t.Errorf("https:// client addresses with TLS: %v; listen %q, advertise %q", err, c.clientAddr, c.advertiseClient)
 	}
 }
 
