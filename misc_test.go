@@ -87,40 +87,6 @@ func TestHeartbeatCommitNeedsLogOfThatLeader(t *testing.T) {
 	}
 }
 
-// FuzzStep decodes arbitrary bytes as a message and steps it into every
-// node of a live cluster: nothing a peer sends may panic.
-func FuzzStep(f *testing.F) {
-	for _, m := range []pb.Message{
-		{Type: pb.MsgApp, From: 2, To: 1, Term: 2, Index: 3, LogTerm: 1, Entries: []pb.Entry{{Index: 4, Term: 2}}},
-		{Type: pb.MsgAppResp, From: 2, To: 1, Term: 2, Index: 1 << 40, Reject: true, RejectHint: 7},
-		{Type: pb.MsgSnap, From: 2, To: 1, Term: 3, Snapshot: &pb.Snapshot{Metadata: pb.SnapshotMetadata{Index: 9, Term: 3}}},
-		{Type: pb.MsgHeartbeatResp, From: 3, To: 1, Term: 2, Context: []byte{0, 0, 0, 0, 0, 0, 0, 9}},
-		{Type: pb.MsgReadIndex, From: 3, To: 1},
-		{Type: pb.MsgVote, From: 3, To: 1, Term: 5, Index: 100, LogTerm: 4},
-	} {
-		b, err := m.Marshal()
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var m pb.Message
-		if m.Unmarshal(b) != nil {
-			return
-		}
-		tn := newTestNet(t, 3, nil)
-		tn.elect(1)
-		for id := uint64(1); id <= 3; id++ {
-			m.To = id
-			_ = tn.nodes[id].Step(m)
-		}
-		tn.drop = func(pb.Message) bool { return false }
-		tn.tickAll(2)
-		checkCommittedPrefixes(t, 0, tn)
-	})
-}
-
 func TestSingleVoterLeaderReplicatesToLearner(t *testing.T) {
 	tn := newTestNet(t, 1, nil)
 	tn.elect(1)
