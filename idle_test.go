@@ -34,8 +34,8 @@ func TestRaftStructSize(t *testing.T) {
 
 // MemoryStorage fits the 256-byte allocation class. By hand: mutex 8,
 // hard state 24, snapshot 144 (data 24, four ConfState lists 96, AutoLeave
-// 8, index and term 16), prevIndex/prevTerm 16, ents 24, deadPrefix 8,
-// six 32-bit call counts 24: 248 bytes.
+// 8, index and term 16), prevIndex/prevTerm 16, buf 24, dead 8, shared 1,
+// six 32-bit call counts 24 (from offset 228), padding: 256 bytes.
 func TestMemoryStorageSize(t *testing.T) {
 	if got := unsafe.Sizeof(MemoryStorage{}); got > 256 {
 		t.Errorf("MemoryStorage is %d bytes, past the 256-byte allocation class", got)

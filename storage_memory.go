@@ -19,6 +19,9 @@ import (
 // It never hands out a slice that a later call can write into: the slices
 // returned by Entries are capped (appending to them reallocates), and
 // Append and Compact never write into an array a returned slice may share.
+// An array that Entries has never returned a slice of is reused in place
+// (see Compact), so an application that never reads entries back compacts
+// without allocating.
 // Entries themselves are shared, not copied: neither the application nor
 // raft may modify an entry, or a snapshot's bytes, once handed over.
 //
@@ -34,16 +37,19 @@ type MemoryStorage struct {
 	hardState pb.HardState
 	snapshot  pb.Snapshot
 
-	// prevIndex and prevTerm identify the entry just before ents: the last
-	// entry of the snapshot, or the last compacted one. ents[i] has index
-	// prevIndex+1+i.
+	// prevIndex and prevTerm identify the entry just before the log: the
+	// last entry of the snapshot, or the last compacted one.
 	prevIndex, prevTerm uint64
-	ents                []pb.Entry
-	// deadPrefix counts the compacted entries that still sit in front of
-	// ents in its backing array. Compact drops entries by reslicing (a
-	// returned slice may share the array, so it cannot be written) and
-	// copies the live entries out once the dead ones outnumber them.
-	deadPrefix int
+	// buf holds dead compacted slots, then the log: buf[dead+i] has index
+	// prevIndex+1+i. Compact only advances dead until the dead slots
+	// outnumber the live ones, then moves the log to the array's front
+	// (or to a new array, if the old one may be shared).
+	buf  []pb.Entry
+	dead int
+	// shared is set once Entries has returned a slice of buf's array: its
+	// slots must then never be written again, and the next move of the log
+	// goes to a new array.
+	shared bool
 
 	calls storageCallCounts
 }
@@ -93,9 +99,12 @@ func (ms *MemoryStorage) Entries(lo, hi, maxSize uint64) ([]pb.Entry, error) {
 	if lo > hi {
 		return nil, fmt.Errorf("raft: MemoryStorage.Entries: invalid range [%d, %d): lo is greater than hi", lo, hi)
 	}
-	ents := limitSize(ms.ents[lo-ms.prevIndex-1:hi-ms.prevIndex-1], entryEncodingSize(maxSize))
+	ents := limitSize(ms.log()[lo-ms.prevIndex-1:hi-ms.prevIndex-1], entryEncodingSize(maxSize))
 	// The full slice expression makes a caller's append reallocate instead
-	// of writing over the entries that follow in ms.ents.
+	// of writing over the entries that follow in ms.buf.
+	if len(ents) > 0 {
+		ms.shared = true
+	}
 	return ents[:len(ents):len(ents)], nil
 }
 
@@ -112,7 +121,7 @@ func (ms *MemoryStorage) Term(i uint64) (uint64, error) {
 	case i > ms.lastIndex():
 		return 0, ErrUnavailable
 	}
-	return ms.ents[i-ms.prevIndex-1].Term, nil
+	return ms.buf[ms.dead+int(i-ms.prevIndex-1)].Term, nil
 }
 
 // LastIndex implements Storage.
@@ -124,7 +133,12 @@ func (ms *MemoryStorage) LastIndex() (uint64, error) {
 }
 
 func (ms *MemoryStorage) lastIndex() uint64 {
-	return ms.prevIndex + uint64(len(ms.ents))
+	return ms.prevIndex + uint64(len(ms.buf)-ms.dead)
+}
+
+// log returns the live entries, after the compaction point.
+func (ms *MemoryStorage) log() []pb.Entry {
+	return ms.buf[ms.dead:]
 }
 
 // FirstIndex implements Storage.
@@ -165,7 +179,7 @@ func (ms *MemoryStorage) ApplySnapshot(snap pb.Snapshot) error {
 	snap.Data = slices.Clip(snap.Data)
 	ms.snapshot = snap
 	ms.prevIndex, ms.prevTerm = snap.Metadata.Index, snap.Metadata.Term
-	ms.ents, ms.deadPrefix = nil, 0
+	ms.buf, ms.dead, ms.shared = nil, 0, false
 	return nil
 }
 
@@ -203,7 +217,7 @@ func (ms *MemoryStorage) termAt(i uint64) uint64 {
 	if i == ms.prevIndex {
 		return ms.prevTerm
 	}
-	return ms.ents[i-ms.prevIndex-1].Term
+	return ms.buf[ms.dead+int(i-ms.prevIndex-1)].Term
 }
 
 // Compact discards the entries up to and including compactIndex; its term
@@ -223,20 +237,39 @@ func (ms *MemoryStorage) Compact(compactIndex uint64) error {
 	dropped := int(compactIndex - ms.prevIndex)
 	ms.prevTerm = ms.termAt(compactIndex)
 	ms.prevIndex = compactIndex
-	ms.ents = ms.ents[dropped:]
-	ms.deadPrefix += dropped
-	if ms.deadPrefix > len(ms.ents) {
-		// Copy the live entries out so the dead ones can be freed. The cost
-		// is less than the entries dropped since the last copy: amortized
-		// O(1) per compacted entry. The new array keeps half the old one's
-		// room: a log compacted at a steady length refills it without
-		// growing step by step from empty, and one that stays short gives
-		// the room back over a few compactions.
-		room := max(2*len(ms.ents), (ms.deadPrefix+cap(ms.ents))/2)
-		ms.ents = append(make([]pb.Entry, 0, room), ms.ents...)
-		ms.deadPrefix = 0
+	if !ms.shared {
+		// Nobody else sees these slots: drop the payloads now.
+		clear(ms.buf[ms.dead : ms.dead+dropped])
+	}
+	ms.dead += dropped
+	if ms.dead > len(ms.buf)-ms.dead {
+		ms.moveLog()
 	}
 	return nil
+}
+
+// moveLog moves the live entries to the front of an array, leaving no dead
+// slots. It runs once the dead slots outnumber the live ones, so its cost
+// is less than the entries compacted since the last move: amortized O(1)
+// per compacted entry.
+//
+// An unshared array that the log filled to at least a quarter since the
+// last move is reused: the live entries move to its front, over slots
+// Compact has already cleared. Otherwise the log moves to a new array with
+// half the old one's room: a log compacted at a steady length refills it
+// without growing step by step from empty, and one that stays short gives
+// the room back over a few compactions.
+func (ms *MemoryStorage) moveLog() {
+	live := ms.log()
+	n := len(live)
+	if !ms.shared && 4*len(ms.buf) >= cap(ms.buf) {
+		copy(ms.buf, live) // dead > n: the two ranges do not overlap
+		clear(ms.buf[ms.dead:])
+		ms.buf, ms.dead = ms.buf[:n], 0
+		return
+	}
+	ms.buf = append(make([]pb.Entry, 0, max(2*n, cap(ms.buf)/2)), live...)
+	ms.dead, ms.shared = 0, false
 }
 
 // Append writes entries to the log. entries must have consecutive indexes.
@@ -272,22 +305,25 @@ func (ms *MemoryStorage) Append(entries []pb.Entry) error {
 		// suffix's slots may be shared with slices returned by Entries, so
 		// they must not be overwritten.
 		keep := int(start - first)
-		ms.ents = append(ms.ents[:keep:keep], entries...)
-		ms.deadPrefix = 0
+		ms.buf = append(ms.log()[:keep:keep], entries...)
+		ms.dead, ms.shared = 0, false
 	default:
 		panic(fmt.Sprintf("raft: MemoryStorage.Append: first entry index %d leaves a gap after the last index %d; entries must be appended contiguously", start, last))
 	}
 	return nil
 }
 
-// appendAtEnd appends after the last entry. append writes only past the end
-// of ms.ents, into slots no returned slice covers.
+// appendAtEnd appends after the last entry, writing only past the end of
+// ms.buf, into slots no returned slice covers. Out of room, the live
+// entries move to a new, larger array without the dead slots.
 func (ms *MemoryStorage) appendAtEnd(entries []pb.Entry) {
-	oldCap := cap(ms.ents)
-	ms.ents = append(ms.ents, entries...)
-	if cap(ms.ents) != oldCap {
-		ms.deadPrefix = 0 // append moved the live entries to a new array
+	if len(ms.buf)+len(entries) <= cap(ms.buf) {
+		ms.buf = append(ms.buf, entries...)
+		return
 	}
+	live := ms.log()
+	ms.buf = append(live[:len(live):len(live)], entries...)
+	ms.dead, ms.shared = 0, false
 }
 
 // checkConsecutive panics unless the entries' indexes increase by one.

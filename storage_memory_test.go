@@ -143,7 +143,7 @@ func TestMemoryStorageCompactBoundsDeadEntries(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.Lock()
-		dead, n := s.deadPrefix, len(s.ents)
+		dead, n := s.dead, len(s.log())
 		s.Unlock()
 		if dead != tc.wantDead || n != tc.wantLen {
 			t.Errorf("after Compact(%d): %d dead, %d live; want %d, %d", tc.compact, dead, n, tc.wantDead, tc.wantLen)
