@@ -19,20 +19,35 @@ import (
 // At the end the network heals and everything proposed and committed must be
 // applied everywhere.
 func TestRandomClusterSafety(t *testing.T) {
-	totalSnaps := 0
+	totalSnaps, reuseSeeds := 0, 0
 	for seed := uint64(0); seed < *clusterSeeds; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) { totalSnaps += runRandomCluster(t, seed) })
+		if clusterReuse(seed) && seed%3 != 0 {
+			reuseSeeds++
+		}
 	}
 	if totalSnaps == 0 {
 		t.Fatal("no run needed a snapshot: compaction is not exercised")
 	}
+	if reuseSeeds == 0 {
+		t.Fatal("no run used ReuseReadyBuffers")
+	}
+}
+
+// clusterReuse picks ReuseReadyBuffers for about half of the synchronous
+// seeds, from a source of its own so that each run's other draws stay as
+// they were before the option joined the test.
+func clusterReuse(seed uint64) bool {
+	return rand.New(rand.NewPCG(seed, 0x5eed)).IntN(2) == 0
 }
 
 func runRandomCluster(t *testing.T, seed uint64) int {
 	rng := rand.New(rand.NewPCG(seed, 99))
 	n := 3 + 2*int(seed%2)
+	reuse := clusterReuse(seed)
 	tweak := func(c *Config) {
 		c.AsyncStorageWrites = seed%3 == 0
+		c.ReuseReadyBuffers = reuse && !c.AsyncStorageWrites
 		c.PreVote = seed%4 < 2
 		c.CheckQuorum = seed%5 < 2
 		c.MaxSizePerMsg = uint64(rng.IntN(3)) * 20
