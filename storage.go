@@ -132,9 +132,10 @@ func entrySize(e *pb.Entry) entryEncodingSize {
 
 // limitSize returns the longest prefix of ents whose total encoded size is
 // at most maxSize, but never fewer than one entry when ents is non-empty.
-// It returns a prefix of ents itself: limiting allocates nothing.
+// It returns a prefix of ents itself: limiting allocates nothing. One entry,
+// or no limit, needs no sizes: the proposal path often has both.
 func limitSize(ents []pb.Entry, maxSize entryEncodingSize) []pb.Entry {
-	if len(ents) == 0 {
+	if len(ents) <= 1 || maxSize == noLimit {
 		return ents
 	}
 	total := entrySize(&ents[0])

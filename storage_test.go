@@ -552,6 +552,34 @@ func TestLimitSizeEmpty(t *testing.T) {
 	}
 }
 
+func TestLimitSize(t *testing.T) {
+	// Each entry (term 1, index below 128, 10 bytes of data) encodes to
+	// 3 one-byte fields of 2 bytes, plus data: tag, length, 10 bytes = 18.
+	three := []pb.Entry{ent(1, 1, 10), ent(2, 1, 10), ent(3, 1, 10)}
+	for _, tc := range []struct {
+		ents    []pb.Entry
+		maxSize entryEncodingSize
+		want    int
+	}{
+		{three[:1], 0, 1}, // one entry is returned whatever its size
+		{three[:1], noLimit, 1},
+		{three, 0, 1},
+		{three, 17, 1},
+		{three, 18, 1},
+		{three, 35, 1},
+		{three, 36, 2},
+		{three, 53, 2},
+		{three, 54, 3},
+		{three, noLimit - 1, 3},
+		{three, noLimit, 3},
+	} {
+		got := limitSize(tc.ents, tc.maxSize)
+		if len(got) != tc.want || (len(got) > 0 && &got[0] != &tc.ents[0]) {
+			t.Errorf("limitSize(%d entries, %d) = %d entries, want the first %d", len(tc.ents), tc.maxSize, len(got), tc.want)
+		}
+	}
+}
+
 // TestStorageMethodSets guards the drop-in promise: Storage has exactly
 // v3.6's six methods with v3.6's signatures, split between its two parts.
 func TestStorageMethodSets(t *testing.T) {
