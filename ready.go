@@ -217,7 +217,10 @@ type readyBuffers struct {
 // keep records the arrays of a Ready whose Messages out was built from
 // msgs and after by sendAfterAppend.
 func (b *readyBuffers) keep(msgs, after, out []pb.Message) {
-	if out == nil || (len(after) > 0 && len(out) > 0 && &out[0] == &after[0]) {
+	// An empty out may still be after's array (sendAfterAppend returns an
+	// empty after as is): handing that array out twice would give it to
+	// both of raft's queues at Advance.
+	if len(out) == 0 || (len(after) > 0 && &out[0] == &after[0]) {
 		out = msgs // Messages is after's array, or empty
 	}
 	b.handedMsgs, b.handedAfter = out, after

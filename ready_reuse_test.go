@@ -320,3 +320,21 @@ func TestReuseReadyBuffersRandomClusters(t *testing.T) {
 		}
 	}
 }
+
+// A Ready with no messages, taken while raft's after-append queue is an
+// empty array left by the previous Advance, must not hand that array out
+// as both of its arrays: Advance would then give one array to both of
+// raft's queues, and messages queued into one would overwrite the other's.
+func TestReuseReadyBuffersEmptyReadyKeepsQueuesApart(t *testing.T) {
+	var b readyBuffers
+	after := make([]pb.Message, 0, 2)
+	// What sendAfterAppend returns with nothing queued: after itself.
+	b.keep(nil, after, after)
+	r := &raft{}
+	b.recycle(r)
+	r.msgs = append(r.msgs, pb.Message{Type: pb.MsgHeartbeatResp, To: 2})
+	r.msgsAfterAppend = append(r.msgsAfterAppend, pb.Message{Type: pb.MsgAppResp, To: 3})
+	if len(r.msgs) != 1 || r.msgs[0].Type != pb.MsgHeartbeatResp || r.msgs[0].To != 2 {
+		t.Errorf("raft's message queue holds %v, want the one heartbeat response", r.msgs)
+	}
+}
