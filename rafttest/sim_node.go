@@ -135,6 +135,7 @@ func (n *simNode) start() {
 		MaxSizePerMsg:      1 << 10,
 		MaxInflightMsgs:    64,
 		AsyncStorageWrites: n.s.params.async,
+		ReuseReadyBuffers:  n.s.params.reuse,
 		PreVote:            n.s.params.preVote,
 		ReadOnlyOption:     n.readOnlyOption(),
 		CheckQuorum:        n.s.params.checkQuorum,

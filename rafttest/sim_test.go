@@ -29,7 +29,7 @@ func TestSim(t *testing.T) {
 		}
 	}
 	var total SimStats
-	leaseSeeds, leaseOps := 0, 0
+	leaseSeeds, leaseOps, reuseSeeds := 0, 0, 0
 	for _, seed := range seeds {
 		sim := NewSim(SimOptions{Seed: seed, Steps: *simSteps, TraceLen: *simTraceLen, Churn: *simChurn || seed%2 == 0, LeaseReads: *simLease, Strand: *simStrand})
 		if err := sim.Run(); err != nil {
@@ -40,6 +40,9 @@ func TestSim(t *testing.T) {
 		if sim.params.lease {
 			leaseSeeds++
 			leaseOps += st.ClientOps
+		}
+		if sim.params.reuse {
+			reuseSeeds++
 		}
 		total.Steps += st.Steps
 		total.Crashes += st.Crashes
@@ -60,10 +63,10 @@ func TestSim(t *testing.T) {
 	}
 	t.Logf("%d seeds, %d steps: %d proposals, %d applied, %d crashes, %d snapshots installed, %d conf changes (%d applications), %d leaders checked complete, %d reads; slowest recovery %d ticks; "+
 		"clients: %d operations linearizable, %d retries, %d duplicate commands skipped; "+
-		"lease reads on %d seeds, whose clients made %d of those operations",
+		"lease reads on %d seeds, whose clients made %d of those operations; ReuseReadyBuffers on %d seeds",
 		len(seeds), total.Steps, total.Proposed, total.Applied, total.Crashes, total.Snapshots,
 		total.ConfChanges, total.Reconfigured, total.LeadersChecked, total.Reads, total.LivenessTicks,
-		total.ClientOps, total.Retries, total.Deduplicated, leaseSeeds, leaseOps)
+		total.ClientOps, total.Retries, total.Deduplicated, leaseSeeds, leaseOps, reuseSeeds)
 }
 
 func reportViolation(t *testing.T, sim *Sim, err error) {
