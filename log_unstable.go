@@ -162,11 +162,20 @@ func (u *unstable) dropDurable(i, maxSize uint64) {
 // that give entries a new array or move prev.
 func (u *unstable) dropAllDurable() { u.durable, u.durableSize = nil, 0 }
 
-// minUnstableCap is the smallest array allocated for unstable entries. It
-// is small because an idle group keeps its last array's spare room once
-// its entries are durable: four entries cost one allocation per four
-// proposals appended one at a time, and an idle group about 200 bytes.
+// minUnstableCap is the smallest array allocated for unstable entries:
+// appended one at a time, four entries cost one allocation.
 const minUnstableCap = 4
+
+// releaseDrained lets the entries array go once every entry in it is
+// durable and handed out for applying, so that an idle group does not keep
+// it (192 bytes) for appends that may never come. Called on each tick, not
+// when the log drains: a busy group drains after every round of appends,
+// and would pay an allocation per round instead of at most one per tick.
+func (u *unstable) releaseDrained() {
+	if len(u.entries) == 0 && len(u.durable) == 0 {
+		u.entries, u.durable = nil, nil
+	}
+}
 
 // shrink drops the backing array when most of it holds entries that are
 // no longer needed, so that they can be collected; the entries still in

@@ -226,6 +226,7 @@ func (r *raft) becomeFollower(term, lead uint64) {
 // tick advances the logical clock by one tick.
 func (r *raft) tick() {
 	r.lease.ticks++
+	r.raftLog.unstable.releaseDrained()
 	if r.state == StateLeader {
 		r.tickHeartbeat()
 	} else {
