@@ -83,13 +83,20 @@ func groupHeap(l lib, n, keep int) (heapUse, error) {
 type heapUse struct{ bytes, objects float64 }
 
 // buildGroups fills dst with the replica at index keep of freshly elected
-// three-voter groups and returns the heap retained per group.
+// three-voter groups, each ticked once (a heartbeat round) so that it is
+// idle rather than just elected, and returns the heap retained per group.
 func buildGroups(l lib, dst []rawNode, keep int) (heapUse, error) {
 	before := heapStats()
 	for g := range dst {
 		c, err := newRawCluster(l, 3)
 		if err != nil {
 			return heapUse{}, fmt.Errorf("group %d: %w", g, err)
+		}
+		for _, rn := range c.nodes {
+			rn.Tick()
+		}
+		if err := c.settle(); err != nil {
+			return heapUse{}, fmt.Errorf("group %d: heartbeat round: %w", g, err)
 		}
 		dst[g] = c.nodes[keep]
 	}
