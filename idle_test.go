@@ -223,6 +223,15 @@ func TestTickReleasesDrainedLog(t *testing.T) {
 	if u.entries != nil || u.durable != nil {
 		t.Fatalf("a drained follower keeps its array after a tick: entries cap %d, durable cap %d", cap(u.entries), cap(u.durable))
 	}
+	// A quiesced tick releases it too.
+	q := &nodes[2].raft.raftLog.unstable
+	if cap(q.entries) == 0 {
+		t.Fatalf("node 3 holds no entries array after the election's entry; the test does not test")
+	}
+	nodes[2].TickQuiesced()
+	if q.entries != nil || q.durable != nil {
+		t.Fatalf("a drained follower keeps its array after a quiesced tick: entries cap %d, durable cap %d", cap(q.entries), cap(q.durable))
+	}
 
 	lu := &nodes[0].raft.raftLog.unstable
 	if err := nodes[0].Propose([]byte("x")); err != nil {

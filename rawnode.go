@@ -57,8 +57,12 @@ func (rn *RawNode) Tick() { rn.raft.tick() }
 // elapsed time still counts, so a follower woken by a normal Tick after an
 // election timeout's worth of quiesced ticks campaigns at once (as in v3.6).
 // An application that quiesces idle groups must wake a group's leader first
-// or accept that election. Use with care.
-func (rn *RawNode) TickQuiesced() { rn.raft.electionElapsed++ }
+// or accept that election. Use with care. Like Tick, it lets a drained
+// log's array go: a quiesced group is the idlest kind.
+func (rn *RawNode) TickQuiesced() {
+	rn.raft.electionElapsed++
+	rn.raft.raftLog.unstable.releaseDrained()
+}
 
 // Campaign makes the node campaign to become leader.
 func (rn *RawNode) Campaign() error { return rn.raft.stepMsg(&pb.Message{Type: pb.MsgHup}) }
