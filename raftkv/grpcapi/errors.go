@@ -21,15 +21,13 @@ type ErrorStatus struct {
 }
 
 // kvErrors map the state machine's errors. Those with an etcd equivalent
-// use etcd's exact status so clients recognise them; a historical read is
-// a read of a compacted revision, since only the current one is kept.
+// use etcd's exact status so clients recognise them.
 var kvErrors = []ErrorStatus{
 	{kv.ErrEmptyKey, rpctypes.ErrGRPCEmptyKey},
 	{kv.ErrRequestTooLarge, rpctypes.ErrGRPCRequestTooLarge},
 	{kv.ErrTooManyTxnOps, rpctypes.ErrGRPCTooManyOps},
 	{kv.ErrValueProvided, rpctypes.ErrGRPCValueProvided},
 	{kv.ErrLeaseProvided, rpctypes.ErrGRPCLeaseProvided},
-	{kv.ErrHistoricalRevision, rpctypes.ErrGRPCCompacted},
 	{kv.ErrCompacted, rpctypes.ErrGRPCCompacted},
 	{kv.ErrFutureRevision, rpctypes.ErrGRPCFutureRev},
 	{kv.ErrKeyNotFound, rpctypes.ErrGRPCKeyNotFound},

@@ -134,17 +134,23 @@ func TestRevisionsAndLeases(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Only revision 3, the current one, can be read.
 	if resp, err := c.Get(ctx, "k", clientv3.WithRev(3)); err != nil || !equal(pairs(resp.Kvs), []string{"k=2"}) {
 		t.Fatalf("read at the current revision: %v, %v", resp, err)
 	}
-	if _, err := c.Get(ctx, "k", clientv3.WithRev(2)); !errors.Is(err, rpctypes.ErrCompacted) {
-		t.Fatalf("read at a past revision: %v, want %v", err, rpctypes.ErrCompacted)
+	resp, err := c.Get(ctx, "k", clientv3.WithRev(2))
+	if err != nil || !equal(pairs(resp.Kvs), []string{"k=1"}) || resp.Header.Revision != 3 {
+		t.Fatalf("read at revision 2: %v, %v; want k=1 with header revision 3", resp, err)
+	}
+	if resp, err := c.Get(ctx, "k", clientv3.WithRev(1)); err != nil || len(resp.Kvs) != 0 {
+		t.Fatalf("read at revision 1, before k existed: %v, %v", resp, err)
 	}
 	if _, err := c.Get(ctx, "k", clientv3.WithRev(4)); !errors.Is(err, rpctypes.ErrFutureRev) {
 		t.Fatalf("read at a future revision: %v, want %v", err, rpctypes.ErrFutureRev)
 	}
-	_, err := c.Put(ctx, "k", "v", clientv3.WithLease(7))
+	_, err = env.kv().Txn(ctx, &pb.TxnRequest{Success: []*pb.RequestOp{{Request: &pb.RequestOp_RequestRange{
+		RequestRange: &pb.RangeRequest{Key: []byte("k"), Revision: 2}}}}})
+	wantStatus(t, "txn range at a past revision", err, codes.InvalidArgument, "must read the current revision")
+	_, err = c.Put(ctx, "k", "v", clientv3.WithLease(7))
 	if !errors.Is(err, rpctypes.ErrLeaseNotFound) {
 		t.Fatalf("put with a lease: %v, want %v", err, rpctypes.ErrLeaseNotFound)
 	}

@@ -26,7 +26,7 @@ var (
 	ErrTooManyTxnOps      error = &invalidError{"kv: too many operations in txn request"}
 	ErrValueProvided      error = &invalidError{"kv: value is provided with ignore_value"}
 	ErrLeaseProvided      error = &invalidError{"kv: lease is provided with ignore_lease"}
-	ErrHistoricalRevision error = &invalidError{"kv: reads at a past revision are not supported, use revision 0"}
+	ErrHistoricalRevision error = &invalidError{"kv: a range inside a txn must read the current revision (revision 0)"}
 	ErrKeyNotFound              = errors.New("kv: key not found")
 	ErrLeaseNotFound            = errors.New("kv: requested lease not found")
 	ErrStaleSequence            = errors.New("kv: request sequence is older than the session's last applied request")
@@ -139,6 +139,8 @@ func (l Limits) checkOp(op *etcdserverpb.RequestOp) error {
 		if r.RequestRange == nil {
 			break
 		}
+		// A txn applies at the store's revision then, on every replica;
+		// reading history there would tie its outcome to compaction.
 		if r.RequestRange.Revision != 0 {
 			return ErrHistoricalRevision
 		}

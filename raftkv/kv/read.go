@@ -14,10 +14,10 @@ import (
 // ErrFutureRevision is returned for a read at a revision not reached yet.
 var ErrFutureRevision = errors.New("kv: required revision is a future revision")
 
-// Range reads keys at the current revision. It does not go through raft:
-// the node loop calls it after a ReadIndex round for linearizable reads, or
-// directly for serializable ones. Only the current revision is kept, so
-// req.Revision must be 0 or the current revision.
+// Range reads keys at the current revision, or at a past one still covered
+// by the history. It does not go through raft: the node loop calls it after
+// a ReadIndex round for linearizable reads, or directly for serializable
+// ones. The header carries the current revision whatever was asked, as etcd.
 func (s *KV) Range(req *etcdserverpb.RangeRequest) (*etcdserverpb.RangeResponse, error) {
 	if len(req.Key) == 0 {
 		return nil, ErrEmptyKey
@@ -28,13 +28,18 @@ func (s *KV) Range(req *etcdserverpb.RangeRequest) (*etcdserverpb.RangeResponse,
 		if err != nil {
 			return err
 		}
-		switch {
-		case req.Revision > st.revision:
-			return fmt.Errorf("%w: %d, current %d", ErrFutureRevision, req.Revision, st.revision)
-		case req.Revision != 0 && req.Revision < st.revision:
-			return fmt.Errorf("%w: asked for %d, current %d", ErrHistoricalRevision, req.Revision, st.revision)
+		if err := checkReadRevision(st, req.Revision); err != nil {
+			return err
 		}
-		if resp, err = rangeKeys(tx.Bucket(bucketKeys), req); err != nil {
+		seq := bucketSeq(tx.Bucket(bucketKeys), req.Key, req.RangeEnd)
+		if req.Revision != 0 && req.Revision < st.revision {
+			past, err := keysAt(tx, req.Key, req.RangeEnd, req.Revision)
+			if err != nil {
+				return err
+			}
+			seq = sliceSeq(past)
+		}
+		if resp, err = selectRange(seq, req); err != nil {
 			return err
 		}
 		resp.Header = &etcdserverpb.ResponseHeader{Revision: st.revision}
@@ -43,11 +48,52 @@ func (s *KV) Range(req *etcdserverpb.RangeRequest) (*etcdserverpb.RangeResponse,
 	return resp, err
 }
 
-// rangeKeys answers a range request from the keys bucket, with etcd's rules:
-// Count is the number of keys in the range before limit and filters; the
-// revision filters and any order other than ascending key need the whole
-// range, which is then filtered, sorted and cut to Limit.
+// checkReadRevision refuses a revision the store cannot answer for. The
+// history holds the events after st.compacted, which is enough to rebuild
+// st.compacted itself, but etcd's compaction revision (what watchers and
+// Compact report) is st.compacted+1, so reads below that are refused too.
+func checkReadRevision(st *state, rev int64) error {
+	switch {
+	case rev > st.revision:
+		return fmt.Errorf("%w: %d, current %d", ErrFutureRevision, rev, st.revision)
+	case rev != 0 && rev <= st.compacted:
+		return fmt.Errorf("%w: asked for %d, compacted through %d", ErrCompacted, rev, st.compacted)
+	}
+	return nil
+}
+
+// kvSeq yields the key-values of a range in ascending key order, each
+// either still encoded (k, v) or already decoded (kv non-nil), so that a
+// count-only read of the current keys decodes nothing.
+type kvSeq func(yield func(k, v []byte, kv *mvccpb.KeyValue) (bool, error)) error
+
+func bucketSeq(b *bbolt.Bucket, key, end []byte) kvSeq {
+	return func(yield func(k, v []byte, kv *mvccpb.KeyValue) (bool, error)) error {
+		return forEachInRange(b, key, end, func(k, v []byte) (bool, error) { return yield(k, v, nil) })
+	}
+}
+
+func sliceSeq(kvs []*mvccpb.KeyValue) kvSeq {
+	return func(yield func(k, v []byte, kv *mvccpb.KeyValue) (bool, error)) error {
+		for _, kv := range kvs {
+			if more, err := yield(kv.Key, nil, kv); err != nil || !more {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// rangeKeys answers a range request from the current keys.
 func rangeKeys(keys *bbolt.Bucket, req *etcdserverpb.RangeRequest) (*etcdserverpb.RangeResponse, error) {
+	return selectRange(bucketSeq(keys, req.Key, req.RangeEnd), req)
+}
+
+// selectRange answers a range request from seq, with etcd's rules: Count is
+// the number of keys in the range before limit and filters; the revision
+// filters and any order other than ascending key need the whole range,
+// which is then filtered, sorted and cut to Limit.
+func selectRange(seq kvSeq, req *etcdserverpb.RangeRequest) (*etcdserverpb.RangeResponse, error) {
 	order := effectiveOrder(req)
 	filtered := req.MinModRevision != 0 || req.MaxModRevision != 0 ||
 		req.MinCreateRevision != 0 || req.MaxCreateRevision != 0
@@ -59,22 +105,20 @@ func rangeKeys(keys *bbolt.Bucket, req *etcdserverpb.RangeRequest) (*etcdserverp
 	}
 	resp := &etcdserverpb.RangeResponse{}
 	var kvs []*mvccpb.KeyValue
-	err := forEachInRange(keys, req.Key, req.RangeEnd, func(k, v []byte) (bool, error) {
+	err := seq(func(k, v []byte, kv *mvccpb.KeyValue) (bool, error) {
 		resp.Count++
 		if req.CountOnly || (fetch > 0 && int64(len(kvs)) >= fetch) {
 			return true, nil
 		}
-		kv, err := decodeKV(k, v)
-		if err != nil {
-			return false, err
+		if kv == nil {
+			var err error
+			if kv, err = decodeKV(k, v); err != nil {
+				return false, err
+			}
 		}
-		if !passesFilters(req, kv) {
-			return true, nil
+		if passesFilters(req, kv) {
+			kvs = append(kvs, kv)
 		}
-		if req.KeysOnly {
-			kv.Value = nil
-		}
-		kvs = append(kvs, kv)
 		return true, nil
 	})
 	if err != nil || req.CountOnly {
@@ -83,6 +127,12 @@ func rangeKeys(keys *bbolt.Bucket, req *etcdserverpb.RangeRequest) (*etcdserverp
 	sortKVs(kvs, order, req.SortTarget)
 	if req.Limit > 0 && int64(len(kvs)) > req.Limit {
 		kvs, resp.More = kvs[:req.Limit], true
+	}
+	// Values go only after sorting: etcd sorts keys_only reads by value too.
+	if req.KeysOnly {
+		for _, kv := range kvs {
+			kv.Value = nil
+		}
 	}
 	resp.Kvs = kvs
 	return resp, nil

@@ -93,15 +93,11 @@ func TestRangeErrors(t *testing.T) {
 		req  etcdserverpb.RangeRequest
 		want error
 	}{
-		{etcdserverpb.RangeRequest{Key: []byte("a"), Revision: 6}, ErrHistoricalRevision},
 		{etcdserverpb.RangeRequest{Key: []byte("a"), Revision: 8}, ErrFutureRevision},
 		{etcdserverpb.RangeRequest{}, ErrEmptyKey},
 	} {
 		if _, err := s.Range(&tc.req); !errors.Is(err, tc.want) {
 			t.Errorf("range %v: err %v, want %v", &tc.req, err, tc.want)
 		}
-	}
-	if _, err := s.Range(&etcdserverpb.RangeRequest{Key: []byte("a"), Revision: 3}); !errors.Is(err, ErrInvalidRequest) {
-		t.Errorf("historical revision error %v does not match ErrInvalidRequest", err)
 	}
 }
