@@ -65,6 +65,12 @@ func (r *raft) handleStorageApplyResp(m *pb.Message) {
 	for i := range m.Entries {
 		size += entrySize(&m.Entries[i])
 	}
-	r.raftLog.appliedTo(m.Entries[n-1].Index, size)
+	r.appliedEntries(m.Entries[n-1].Index, size)
+}
+
+// appliedEntries records that the entries up to index, of total size size,
+// are applied.
+func (r *raft) appliedEntries(index uint64, size entryEncodingSize) {
+	r.raftLog.appliedTo(index, size)
 	r.maybeAutoLeave()
 }

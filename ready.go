@@ -76,6 +76,9 @@ func (rn *RawNode) accept(w *storageWork) {
 			size += entrySize(&w.committed[i])
 		}
 		r.raftLog.acceptApplying(w.committed[n-1].Index, size)
+		if !rn.asyncStorageWrites {
+			rn.acks.committedSize = size // saves Advance computing it again
+		}
 		if r.state == StateLeader {
 			r.reduceUncommittedSize(payloadSize(w.committed))
 		}
@@ -106,31 +109,39 @@ func (rn *RawNode) syncReady(w *storageWork, rd *Ready) {
 	if rn.bufs != nil {
 		rn.bufs.keep(r.msgs, w.afterAppend, rd.Messages)
 	}
-	rn.acks = pendingAcks{wrote: w.writesLog(), mark: w.mark, snap: w.snapshot, committed: w.committed}
+	rn.acks = pendingAcks{snap: w.snapshot, committed: w.committed}
+	if w.writesLog() {
+		rn.acks.mark = w.mark
+	}
 }
 
 // pendingAcks records the acknowledgements of a synchronous Ready. Advance
-// builds them (storageAppendAck, storageApplyAck) on its stack and hands
-// them to their handlers: the same messages AsyncStorageWrites delivers,
-// without copying them through the heap or past stepMsg's checks, which
-// trusted acknowledgements without a term would pass.
+// builds the write's (storageAppendAck) on its stack and hands it to its
+// handler, as AsyncStorageWrites delivers it but without copying it
+// through the heap or past stepMsg's checks, which trusted
+// acknowledgements without a term would pass; the applied entries go to
+// appliedEntries with the size accept computed.
 type pendingAcks struct {
-	wrote     bool // the Ready wrote the log: acknowledge mark and snap
-	mark      logMark
-	snap      *pb.Snapshot
-	committed []pb.Entry // handed out for applying
+	mark          logMark // zero unless the Ready wrote the log
+	snap          *pb.Snapshot
+	committed     []pb.Entry // handed out for applying
+	committedSize entryEncodingSize
 }
+
+// wrote reports whether the Ready wrote the log, so that mark and snap
+// must be acknowledged. A written log ends past index 0, or a snapshot
+// was written.
+func (a *pendingAcks) wrote() bool { return a.mark.index > 0 || a.snap != nil }
 
 // step acknowledges the recorded write, then the applied entries, and
 // clears the record.
 func (a *pendingAcks) step(r *raft) {
-	if a.wrote {
+	if a.wrote() {
 		m := r.storageAppendAck(a.mark, a.snap)
 		r.handleStorageAppendResp(&m)
 	}
-	if len(a.committed) > 0 {
-		m := r.storageApplyAck(a.committed)
-		r.handleStorageApplyResp(&m)
+	if n := len(a.committed); n > 0 {
+		r.appliedEntries(a.committed[n-1].Index, a.committedSize)
 	}
 	*a = pendingAcks{}
 }
@@ -140,7 +151,7 @@ func (a *pendingAcks) step(r *raft) {
 // order.
 func (rn *RawNode) flushAcks() {
 	a := &rn.acks
-	if a.wrote {
+	if a.wrote() {
 		rn.stepsOnAdvance = append(rn.stepsOnAdvance, rn.raft.storageAppendAck(a.mark, a.snap))
 	}
 	if len(a.committed) > 0 {
