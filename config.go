@@ -57,14 +57,22 @@ type Config struct {
 	// not be called in this mode.
 	AsyncStorageWrites bool
 
-	// ReuseReadyBuffers lets RawNode and Node reuse the array behind
-	// Ready.Messages once the Ready is advanced, saving an allocation per
-	// Ready. With it, Ready.Messages is valid only until the next Advance
-	// (or Node.Advance): an application that keeps messages past that point
-	// (a transport queue, say) must copy the Message values out first; the
-	// entries and snapshots they refer to are never overwritten and stay
-	// valid. All other fields of Ready keep their usual lifetime. It cannot
-	// be combined with AsyncStorageWrites, whose messages outlive Advance.
+	// ReuseReadyBuffers lets RawNode and Node reuse the memory a Ready hands
+	// out once it is advanced: the array behind Ready.Messages, and the log's
+	// entries array, which Ready.Entries, Ready.CommittedEntries and the
+	// Entries of append messages are slices of. With it, everything a Ready
+	// holds but Snapshot, SoftState and ReadStates is valid only until the
+	// next Advance (or Node.Advance), messages' entries included. An
+	// application persists, applies and sends (encodes, or steps into a
+	// RawNode) before Advance, as usual; one that keeps a message past it
+	// (a transport queue, or Node.Step, which returns before the receiving
+	// node has stepped the message) must copy the Message and its Entries
+	// first. Entry.Data is never written. Entries are reused once the log
+	// has drained (all written and handed out for applying) and no message
+	// raft has queued still refers to them; a log that never drains at an
+	// Advance allocates as it does without the option.
+	// It cannot be combined with AsyncStorageWrites, whose messages outlive
+	// Advance.
 	ReuseReadyBuffers bool
 
 	// MaxSizePerMsg caps the encoded size of the entries in one append

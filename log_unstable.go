@@ -230,8 +230,9 @@ func (u *unstable) truncateAndAppend(s logSlice) {
 	switch {
 	case s.prev.index == u.lastIndex():
 		// The common case: an append at the end. It writes only past
-		// len(entries), which no handed-out slice covers, so spare capacity
-		// is reused; a new array gets room for more, so that appending one
+		// len(entries), which no handed-out slice covers (with
+		// ReuseReadyBuffers, none still valid: see rewindLog), so spare
+		// capacity is reused; a new array gets room for more, so that appending one
 		// entry at a time does not allocate each time. The durable entries
 		// move along, to stay just before entries.
 		if n := len(u.entries) + len(s.entries); n > cap(u.entries) {

@@ -3,6 +3,7 @@ package raft
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
 
 	pb "github.com/tickraft/raft/raftpb"
@@ -144,7 +145,7 @@ func (tn *testNet) handleReady(id uint64) bool {
 		snap = &rd.Snapshot
 	}
 	tn.persist(id, rd.HardState, snap, rd.Entries)
-	tn.queue = append(tn.queue, rd.Messages...)
+	tn.route(rd.Messages)
 	tn.apply(id, rd.CommittedEntries)
 	rn.Advance(rd)
 	return true
@@ -168,7 +169,19 @@ func (tn *testNet) runStorage(id uint64) bool {
 	return did
 }
 
-func (tn *testNet) route(ms []pb.Message) { tn.queue = append(tn.queue, ms...) }
+// route queues ms for delivery.
+//
+// Messages from a node with ReuseReadyBuffers are valid only until its next
+// Advance, entries included, and queued ones are delivered after it: their
+// entries are copied, as a transport that encodes them before Advance does.
+func (tn *testNet) route(ms []pb.Message) {
+	for _, m := range ms {
+		if from := tn.nodes[m.From]; from != nil && from.bufs != nil && len(m.Entries) > 0 {
+			m.Entries = slices.Clone(m.Entries)
+		}
+		tn.queue = append(tn.queue, m)
+	}
+}
 
 // deliver sends every queued message once; it reports whether any was
 // queued.

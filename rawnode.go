@@ -113,7 +113,8 @@ func (rn *RawNode) Step(m pb.Message) error {
 }
 
 // Ready returns the outstanding work and marks it handed out. Its contents
-// stay valid after Advance, except Messages with Config.ReuseReadyBuffers.
+// stay valid after Advance, except with Config.ReuseReadyBuffers: then its
+// messages and entries last until the next Advance.
 func (rn *RawNode) Ready() Ready {
 	var w storageWork
 	if err := rn.nextWork(&w); err != nil {
@@ -160,6 +161,9 @@ func (rn *RawNode) Advance(_ Ready) {
 	}
 	rn.stepsOnAdvance = nil
 	rn.acks.step(r)
+	if rn.bufs != nil {
+		rn.bufs.rewindLog(r)
+	}
 }
 
 // Status returns the node's status, with a copy of the progress of every

@@ -223,6 +223,54 @@ type readyBuffers struct {
 	handedAfter []pb.Message // raft.msgsAfterAppend's array
 	spareMsgs   []pb.Message // empty
 	spareAfter  []pb.Message // empty
+	// ents is the unstable log's entries array from its start, once
+	// adopted by rewindLog; nil if the log has none worth keeping.
+	ents []pb.Entry
+}
+
+// maxRewoundEntries bounds the entries array rewindLog keeps: a longer one
+// was grown by a burst, and shrink or the tick lets it go.
+const maxRewoundEntries = 256
+
+// rewindLog moves the unstable log's appends back to the start of its
+// array once the log has drained, instead of letting them run to its end
+// and allocate a new one. Called by Advance after the acknowledgements:
+// every slice of the array handed out in a Ready (Entries,
+// CommittedEntries, messages' entries) is then out of date, and the check
+// below makes sure that raft itself holds none, so nothing that may still
+// be read is overwritten.
+func (b *readyBuffers) rewindLog(r *raft) {
+	u := &r.raftLog.unstable
+	if len(u.entries) > 0 || len(u.durable) > 0 || carriesEntries(r.msgs) || carriesEntries(r.msgsAfterAppend) {
+		return
+	}
+	switch c := cap(u.entries); {
+	case c == 0 || c > maxRewoundEntries:
+		b.ents = nil // released by a tick, or too large to keep
+	case sameArrayEnd(u.entries, b.ents):
+		u.entries, u.durable = b.ents[:0], nil
+	default:
+		// A new array: its start is behind us, but the free room from
+		// here on can be rewound to from now on.
+		b.ents = u.entries[:0:c]
+	}
+}
+
+// carriesEntries reports whether any of msgs carries entries.
+func carriesEntries(msgs []pb.Message) bool {
+	for i := range msgs {
+		if len(msgs[i].Entries) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// sameArrayEnd reports whether a and b reach the same last element of one
+// array. Slices of the unstable log's array always reach its end.
+func sameArrayEnd(a, b []pb.Entry) bool {
+	ca, cb := cap(a), cap(b)
+	return ca > 0 && cb > 0 && &a[:ca][ca-1] == &b[:cb][cb-1]
 }
 
 // keep records the arrays of a Ready whose Messages out was built from

@@ -57,22 +57,28 @@ func TestReadyMessagesSurviveAdvanceByDefault(t *testing.T) {
 	if string(first.Messages[0].Entries[0].Data) != "a" {
 		t.Fatalf("kept MsgApp carries %q, want %q", first.Messages[0].Entries[0].Data, "a")
 	}
+	if len(first.Entries) != 1 || string(first.Entries[0].Data) != "a" {
+		t.Fatalf("kept Entries are %v, want the one entry %q", first.Entries, "a")
+	}
 }
 
 // With ReuseReadyBuffers the next Ready's Messages live in the previous
-// one's array, and the cluster still replicates and applies everything.
+// one's array, the entries of a drained log go back to the start of theirs
+// (so a MsgApp copied out of the Ready reads later entries), and the
+// cluster still replicates and applies everything.
 func TestReuseReadyBuffersReusesMessages(t *testing.T) {
 	tn := newTestNet(t, 3, func(c *Config) { c.ReuseReadyBuffers = true })
 	tn.elect(1)
 	first, copied := leaderMessagesRound(t, tn, "a")
-	// The entries a message refers to are not reused: copying the Message
-	// value out before Advance is enough to keep it.
 	kept := copied[0]
-	reused := 0
+	reused, rewound := 0, 0
 	for i := range 5 {
-		rd, _ := leaderMessagesRound(t, tn, fmt.Sprintf("b%d", i))
+		rd, msgs := leaderMessagesRound(t, tn, fmt.Sprintf("b%d", i))
 		if &rd.Messages[0] == &first.Messages[0] {
 			reused++
+		}
+		if &rd.Entries[0] == &first.Entries[0] && &msgs[0].Entries[0] == &kept.Entries[0] {
+			rewound++
 		}
 	}
 	// The leader's Ready between two proposal Readies (the commit) has
@@ -81,8 +87,13 @@ func TestReuseReadyBuffersReusesMessages(t *testing.T) {
 	if reused == 0 {
 		t.Fatalf("no proposal Ready reused the first one's Messages array")
 	}
-	if string(kept.Entries[0].Data) != "a" {
-		t.Fatalf("a copied-out MsgApp carries %q, want %q", kept.Entries[0].Data, "a")
+	// Each round drains the leader's log (committed, applied) before the
+	// next proposal, so every proposal lands where "a" was.
+	if rewound != 5 {
+		t.Fatalf("%d of 5 proposal Readies reused the first one's entry slot, want all", rewound)
+	}
+	if string(kept.Entries[0].Data) != "b4" {
+		t.Fatalf("a copied-out MsgApp carries %q, want the last round's %q", kept.Entries[0].Data, "b4")
 	}
 	for id := uint64(1); id <= 3; id++ {
 		if got, want := tn.appliedData(id), "[a b0 b1 b2 b3 b4]"; got != want {
@@ -336,5 +347,56 @@ func TestReuseReadyBuffersEmptyReadyKeepsQueuesApart(t *testing.T) {
 	r.msgsAfterAppend = append(r.msgsAfterAppend, pb.Message{Type: pb.MsgAppResp, To: 3})
 	if len(r.msgs) != 1 || r.msgs[0].Type != pb.MsgHeartbeatResp || r.msgs[0].To != 2 {
 		t.Errorf("raft's message queue holds %v, want the one heartbeat response", r.msgs)
+	}
+}
+
+// A message queued while a Ready is held may carry entries of the log's
+// array that the Ready's acknowledgement then drops from memory (durable
+// entries beyond MaxCommittedSizePerReady): Advance must not rewind the
+// array although the log has drained, or the next proposal would
+// overwrite what that message sends.
+func TestReuseReadyBuffersKeepsEntriesOfQueuedMessages(t *testing.T) {
+	tn := newTestNet(t, 3, func(c *Config) {
+		c.ReuseReadyBuffers = true
+		c.MaxCommittedSizePerReady = 1 // durable entries stay in memory up to 1 byte
+	})
+	tn.elect(1)
+	tn.propose(1, "a") // a drained round: the array is rewound from now on
+	rn := tn.nodes[1]
+	if err := rn.Propose([]byte("xx")); err != nil {
+		t.Fatal(err)
+	}
+	x := rn.raft.raftLog.lastIndex()
+	rd := rn.Ready()
+	tn.persist(1, rd.HardState, nil, rd.Entries)
+	// Node 3 rejects x while the Ready is held: the leader queues x again,
+	// from the log's array.
+	rej := pb.Message{Type: pb.MsgAppResp, From: 3, To: 1, Term: rn.raft.term, Index: x, Reject: true,
+		RejectHint: x - 1, LogTerm: rn.raft.term}
+	if err := rn.Step(rej); err != nil {
+		t.Fatal(err)
+	}
+	if !carriesEntries(rn.raft.msgs) {
+		t.Fatalf("queued after the rejection: %v, want a MsgApp carrying x", describeAll(rn.raft.msgs))
+	}
+	rn.Advance(rd) // x durable, and too large to stay in memory
+	if u := &rn.raft.raftLog.unstable; len(u.entries) != 0 || len(u.durable) != 0 {
+		t.Fatalf("after Advance the log holds %d unstable and %d durable entries, want it drained", len(u.entries), len(u.durable))
+	}
+	if err := rn.Propose([]byte("yy")); err != nil {
+		t.Fatal(err)
+	}
+	rd = rn.Ready()
+	var resent []string
+	for _, m := range rd.Messages {
+		if m.To == 3 && m.Type == pb.MsgApp {
+			for _, e := range m.Entries {
+				resent = append(resent, string(e.Data))
+			}
+		}
+	}
+	// Node 3 is probed: nothing more goes to it until it answers.
+	if fmt.Sprint(resent) != "[xx]" {
+		t.Fatalf("MsgApps to node 3 carry %v, want [xx]", resent)
 	}
 }

@@ -80,7 +80,8 @@ const (
 var libs = []lib{tickLib{}, etcdLib{}}
 
 // libsReusing run the benchmarks named *_ReuseReadyBuffers: tickraft with
-// its opt-in Config.ReuseReadyBuffers (Ready.Messages valid only until
-// Advance; the workloads read them before), etcd as in libs, since v3.6 has
-// no such option.
+// its opt-in Config.ReuseReadyBuffers (a Ready's messages and entries
+// valid only until Advance; the workloads use them before, except that the
+// Node workloads copy the entries of the messages they deliver), etcd as in
+// libs, since v3.6 has no such option.
 var libsReusing = []lib{tickLib{reuseReadyBuffers: true}, etcdLib{}}

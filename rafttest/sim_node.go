@@ -301,7 +301,11 @@ func (n *simNode) workSync() error {
 		n.ready = nil
 		n.sync()
 		n.apply(rd.CommittedEntries)
-		n.s.net.send(n.s, rd.Messages)
+		msgs := rd.Messages
+		if n.s.params.reuse {
+			msgs = cloneEntries(msgs)
+		}
+		n.s.net.send(n.s, msgs)
 		n.rn.Advance(rd)
 		return nil
 	}
@@ -320,6 +324,16 @@ func (n *simNode) workSync() error {
 	}
 	n.ready = &rd
 	return nil
+}
+
+// cloneEntries copies the entries of msgs, which ReuseReadyBuffers keeps
+// valid only until Advance, for the network to deliver later; the network
+// copies the messages themselves.
+func cloneEntries(msgs []pb.Message) []pb.Message {
+	for i := range msgs {
+		msgs[i].Entries = slices.Clone(msgs[i].Entries)
+	}
+	return msgs
 }
 
 func (n *simNode) workAsync() error {
