@@ -41,7 +41,7 @@ func (r *raft) handleStorageAppendResp(m *pb.Message) {
 	if r.state != StateLeader || mark.term != r.term || mark.term != r.raftLog.accTerm() {
 		return
 	}
-	pr := r.trk.Progress[r.id]
+	pr := r.selfProgress()
 	if pr == nil || !pr.MaybeUpdate(min(mark.index, r.raftLog.unstable.prev.index)) {
 		return
 	}

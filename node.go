@@ -148,7 +148,7 @@ func (n *node) run() {
 		// Proposals wait while no leader is known, or this node was
 		// removed: they could only be dropped.
 		var propc chan proposal
-		if _, member := r.trk.Progress[r.id]; r.lead != None && member {
+		if r.lead != None && r.selfProgress() != nil {
 			propc = n.propc
 		}
 		select {

@@ -43,9 +43,27 @@ func (r *raft) reduceUncommittedSize(size uint64) {
 	r.uncommittedSize -= min(size, r.uncommittedSize)
 }
 
+// maxScannedPeers is how many peers selfProgress scans before it hashes.
+const maxScannedPeers = 8
+
+// selfProgress returns this node's Progress, nil if it is not a member.
+// For the few peers of a typical group, comparing ids along r.peers costs
+// less than hashing the id into trk.Progress, which each proposal did.
+func (r *raft) selfProgress() *tracker.Progress {
+	if len(r.peers) > maxScannedPeers {
+		return r.trk.Progress[r.id]
+	}
+	for i := range r.peers {
+		if r.peers[i].id == r.id {
+			return r.peers[i].pr
+		}
+	}
+	return nil
+}
+
 // handleProposal appends a proposal on the leader.
 func (r *raft) handleProposal(m *pb.Message) error {
-	if r.trk.Progress[r.id] == nil {
+	if r.selfProgress() == nil {
 		return ErrProposalDropped // removed from the configuration
 	}
 	if r.leadTransferee != None {

@@ -195,3 +195,36 @@ func TestStatusJSON(t *testing.T) {
 		t.Fatalf("Status:\n got %s\nwant %s", got, want)
 	}
 }
+
+// selfProgress finds the node's own Progress, the one trk.Progress maps
+// its id to, whether it scans the peers (small groups) or hashes (large
+// ones), and reports none for a node outside the configuration.
+func TestSelfProgress(t *testing.T) {
+	for _, tc := range []struct {
+		voters []uint64
+		id     uint64
+		member bool
+	}{
+		{[]uint64{1}, 1, true},
+		{[]uint64{1, 2, 3}, 2, true},
+		{[]uint64{1, 2, 3}, 3, true},
+		{[]uint64{2, 3}, 1, false},
+		{[]uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, 7, true},
+		{[]uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, 12, false},
+	} {
+		s := NewMemoryStorage()
+		if err := s.ApplySnapshot(pb.Snapshot{Metadata: pb.SnapshotMetadata{Index: 1, Term: 1,
+			ConfState: pb.ConfState{Voters: tc.voters}}}); err != nil {
+			t.Fatal(err)
+		}
+		rn, err := NewRawNode(newTestConfig(tc.id, s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rn.raft
+		got, want := r.selfProgress(), r.trk.Progress[tc.id]
+		if (got != nil) != tc.member || got != want {
+			t.Errorf("voters %v, id %d: selfProgress %p, want %p (member %v)", tc.voters, tc.id, got, want, tc.member)
+		}
+	}
+}
