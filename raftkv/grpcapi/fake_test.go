@@ -55,27 +55,37 @@ func newFakeBackend(t *testing.T) *fakeBackend {
 }
 
 func (f *fakeBackend) propose(cmd *kv.Command) (*pb.ResponseOp, error) {
+	res, err := f.apply(cmd)
+	return res.Response, err
+}
+
+func (f *fakeBackend) apply(cmd *kv.Command) (kv.Result, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.fail != nil {
-		return nil, f.fail
+		return kv.Result{}, f.fail
 	}
 	data, err := cmd.Encode()
 	if err != nil {
-		return nil, err
+		return kv.Result{}, err
 	}
 	f.index++
 	res, err := f.store.Apply([]raftpb.Entry{{Term: fakeTerm, Index: f.index, Type: raftpb.EntryNormal, Data: data}})
 	if err != nil {
-		return nil, err
+		return kv.Result{}, err
 	}
 	if f.hub != nil {
 		f.hub.Notify()
 	}
 	if len(res) != 1 {
-		return nil, fmt.Errorf("fake backend: %d results for one command", len(res))
+		return kv.Result{}, fmt.Errorf("fake backend: %d results for one command", len(res))
 	}
-	return res[0].Response, res[0].Err
+	return res[0], res[0].Err
+}
+
+func (f *fakeBackend) Compact(_ context.Context, r *pb.CompactionRequest) (*pb.CompactionResponse, error) {
+	res, err := f.apply(&kv.Command{Compaction: r})
+	return res.Compaction, err
 }
 
 func (f *fakeBackend) failure() error {

@@ -70,6 +70,21 @@ func fillOps(hdr Header, rev int64, ops []*pb.ResponseOp) {
 	}
 }
 
-func (k kvService) Compact(context.Context, *pb.CompactionRequest) (*pb.CompactionResponse, error) {
-	return nil, unsupported("compaction requests: it keeps only the current revision and compacts its history by itself")
+// CompactBackend is the optional part of a Backend that serves
+// KV.Compact; without it Compact is Unimplemented.
+type CompactBackend interface {
+	Compact(ctx context.Context, r *pb.CompactionRequest) (*pb.CompactionResponse, error)
+}
+
+func (k kvService) Compact(ctx context.Context, r *pb.CompactionRequest) (*pb.CompactionResponse, error) {
+	b, ok := k.s.backend.(CompactBackend)
+	if !ok {
+		return nil, unsupported("compaction requests on this backend")
+	}
+	resp, err := b.Compact(ctx, r)
+	if err != nil {
+		return nil, k.s.toStatus(err)
+	}
+	k.s.backend.Header().fill(&resp.Header)
+	return resp, nil
 }

@@ -202,6 +202,10 @@ func (a *applier) applyEntry(e *raftpb.Entry) (Result, bool, error) {
 		r.Lease, r.Err, err = a.executeLease(cmd, e.Index)
 		return r, true, err
 	}
+	if cmd.Compaction != nil {
+		r.Compaction, r.Err, err = a.compact(cmd.Compaction)
+		return r, true, err
+	}
 	if cmd.SessionID != 0 {
 		done, err := a.checkSession(cmd, &r)
 		if done || err != nil {

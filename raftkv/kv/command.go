@@ -14,7 +14,7 @@ import (
 //
 //	byte 0      format version (1)
 //	byte 1      kind: 1 put, 2 delete-range, 3 txn, 4 lease grant,
-//	            5 lease revoke, 6 lease checkpoint
+//	            5 lease revoke, 6 lease checkpoint, 7 compaction
 //	uvarint     RequestID
 //	uvarint     SessionID
 //	uvarint     Seq
@@ -39,6 +39,7 @@ type Command struct {
 	LeaseGrant      *etcdserverpb.LeaseGrantRequest
 	LeaseRevoke     *etcdserverpb.LeaseRevokeRequest
 	LeaseCheckpoint *etcdserverpb.LeaseCheckpointRequest
+	Compaction      *etcdserverpb.CompactionRequest
 }
 
 const commandFormat = 1
@@ -50,6 +51,7 @@ const (
 	kindLeaseGrant  = 4
 	kindLeaseRevoke = 5
 	kindLeaseCkpt   = 6
+	kindCompaction  = 7
 )
 
 // ErrBadCommand is returned (inside a Result) for entry data that does not
@@ -95,6 +97,9 @@ func (c *Command) request() (byte, marshaler, error) {
 	if c.Txn != nil {
 		set, kind, req = set+1, kindTxn, c.Txn
 	}
+	if c.Compaction != nil {
+		set, kind, req = set+1, kindCompaction, c.Compaction
+	}
 	lk, lreq, ln := c.leaseRequest()
 	if ln > 0 {
 		set, kind, req = set+ln, lk, lreq
@@ -134,6 +139,9 @@ func DecodeCommand(data []byte) (*Command, error) {
 	case kindTxn:
 		c.Txn = &etcdserverpb.TxnRequest{}
 		err = c.Txn.Unmarshal(rest)
+	case kindCompaction:
+		c.Compaction = &etcdserverpb.CompactionRequest{}
+		err = c.Compaction.Unmarshal(rest)
 	default:
 		err = c.decodeLease(kind, rest)
 	}

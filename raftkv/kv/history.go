@@ -43,8 +43,16 @@ func (s *KV) History(start int64, limit int) ([]*mvccpb.Event, error) {
 // compactHistory drops the events of revisions more than keep behind the
 // current one and records the new compacted revision. keep 0 keeps all.
 func compactHistory(tx *bbolt.Tx, st *state, keep int64) error {
-	floor := st.revision - keep
-	if keep == 0 || floor <= st.compacted {
+	if keep == 0 {
+		return nil
+	}
+	return dropHistory(tx, st, st.revision-keep)
+}
+
+// dropHistory deletes the events of revisions up to floor, if not gone
+// already, and records floor as the compacted revision.
+func dropHistory(tx *bbolt.Tx, st *state, floor int64) error {
+	if floor <= st.compacted {
 		return nil
 	}
 	b := tx.Bucket(bucketHistory)

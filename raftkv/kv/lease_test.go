@@ -194,8 +194,8 @@ func TestLeaseCommandEncoding(t *testing.T) {
 	if _, err := (&Command{LeaseGrant: &etcdserverpb.LeaseGrantRequest{}, Put: &etcdserverpb.PutRequest{}}).Encode(); err == nil {
 		t.Fatal("a command with two requests encoded")
 	}
-	if _, err := DecodeCommand([]byte{commandFormat, 7, 0, 0, 0}); !errors.Is(err, ErrBadCommand) {
-		t.Fatalf("unknown kind 7: err %v, want ErrBadCommand", err)
+	if _, err := DecodeCommand([]byte{commandFormat, 8, 0, 0, 0}); !errors.Is(err, ErrBadCommand) {
+		t.Fatalf("unknown kind 8: err %v, want ErrBadCommand", err)
 	}
 }
 

@@ -54,6 +54,8 @@ type Result struct {
 	Response *etcdserverpb.ResponseOp
 	// Lease is the outcome of a lease command when Err is nil.
 	Lease *LeaseResult
+	// Compaction answers a compaction command when Err is nil.
+	Compaction *etcdserverpb.CompactionResponse
 	// Err is the request's own failure (a limit exceeded, a missing key for
 	// IgnoreValue, an undecodable entry). It is part of the replicated
 	// outcome: every replica computes the same Err, and state is unchanged.
