@@ -47,11 +47,12 @@ func TestCompact(t *testing.T) {
 	wantEvents(t, "watch from 4", events(t, c.Watch(ctx, "k", clientv3.WithRev(4)), 3), "PUT k@4=3", "PUT k@5=4", "PUT k@6=5")
 }
 
-// withoutCompact hides the fake backend's Compact.
-type withoutCompact struct{ Backend }
+// bareBackend hides the fake backend's optional methods (Compact,
+// DatabaseSnapshot), leaving only Backend's.
+type bareBackend struct{ Backend }
 
 func TestCompactUnsupportedBackend(t *testing.T) {
-	k := kvService{s: &Server{backend: withoutCompact{newFakeBackend(t)}}}
+	k := kvService{s: &Server{backend: bareBackend{newFakeBackend(t)}}}
 	_, err := k.Compact(testCtx(t), &pb.CompactionRequest{Revision: 1})
 	wantStatus(t, "compact", err, codes.Unimplemented, "compaction")
 }

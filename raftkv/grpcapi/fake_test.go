@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -174,4 +175,12 @@ func (f *fakeBackend) Status(context.Context) (*pb.StatusResponse, error) {
 
 func (f *fakeBackend) Header() Header {
 	return Header{ClusterID: fakeClusterID, MemberID: fakeMemberID, RaftTerm: fakeTerm, Revision: f.store.Revision()}
+}
+
+func (f *fakeBackend) DatabaseSnapshot(_ context.Context, start func(size, revision int64) (io.Writer, error)) error {
+	if err := f.failure(); err != nil {
+		return err
+	}
+	_, err := f.store.StreamSnapshot(start)
+	return err
 }

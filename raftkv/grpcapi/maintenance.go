@@ -6,7 +6,8 @@ import (
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 )
 
-// maintenanceService is etcd's Maintenance service; only Status is served.
+// maintenanceService is etcd's Maintenance service; Status and Snapshot
+// (snapshot.go) are served.
 type maintenanceService struct{ s *Server }
 
 var _ pb.MaintenanceServer = maintenanceService{}
@@ -34,10 +35,6 @@ func (maintenanceService) Hash(context.Context, *pb.HashRequest) (*pb.HashRespon
 
 func (maintenanceService) HashKV(context.Context, *pb.HashKVRequest) (*pb.HashKVResponse, error) {
 	return nil, unsupported("the HashKV maintenance call")
-}
-
-func (maintenanceService) Snapshot(*pb.SnapshotRequest, pb.Maintenance_SnapshotServer) error {
-	return unsupported("snapshot downloads")
 }
 
 func (maintenanceService) MoveLeader(context.Context, *pb.MoveLeaderRequest) (*pb.MoveLeaderResponse, error) {

@@ -17,6 +17,13 @@ import (
 // state is built in memory. The returned position is the applied index of
 // that transaction. Apply may run concurrently; it does not block it.
 func (s *KV) Snapshot(w io.Writer) (Position, error) {
+	return s.StreamSnapshot(func(int64, int64) (io.Writer, error) { return w, nil })
+}
+
+// StreamSnapshot is Snapshot for a writer that must know what is coming:
+// start gets the database's size in bytes (exactly what will be written)
+// and its revision, from the same read transaction, and returns the writer.
+func (s *KV) StreamSnapshot(start func(size, revision int64) (io.Writer, error)) (Position, error) {
 	var pos Position
 	err := s.view(func(tx *bbolt.Tx) error {
 		st, err := loadState(tx)
@@ -24,6 +31,10 @@ func (s *KV) Snapshot(w io.Writer) (Position, error) {
 			return err
 		}
 		pos = st.applied
+		w, err := start(tx.Size(), st.revision)
+		if err != nil {
+			return err
+		}
 		_, err = tx.WriteTo(w)
 		return err
 	})
