@@ -197,3 +197,26 @@ func TestRangeAtCompactionBoundary(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRangePast reads one key at a revision back behind 10 and 1,000
+// revisions of writes to 100 keys: the cost is the walk over the history
+// after the revision read.
+func BenchmarkRangePast(b *testing.B) {
+	s := openAt(b, b.TempDir()+"/kv.db", Options{NoSync: true})
+	l := &log{}
+	for i := range 1000 {
+		l.cmd(b, putCmd(fmt.Sprintf("k%02d", i%100), fmt.Sprint(i)))
+	}
+	mustApply(b, s, l.take())
+	for _, back := range []int64{0, 10, 1000} {
+		b.Run(fmt.Sprint("back", back), func(b *testing.B) {
+			req := &etcdserverpb.RangeRequest{Key: []byte("k42"), Revision: s.Revision() - back}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.Range(req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
