@@ -33,17 +33,11 @@ func newTestEnv(t *testing.T) *testEnv {
 	return newTestEnvOn(t, newFakeBackend(t))
 }
 
-// newTestEnvOn serves b, which the caller may have configured further.
-func newTestEnvOn(t *testing.T, b *fakeBackend) *testEnv {
+// serveGRPC serves cfg on a loopback port until the test ends and returns
+// the address.
+func serveGRPC(t *testing.T, cfg Config) string {
 	t.Helper()
-	srv, err := New(Config{
-		Backend:         b,
-		MaxRequestBytes: testLimits.MaxRequestBytes,
-		Errors: []ErrorStatus{
-			{errFakeNotLeader, rpctypes.ErrGRPCNotLeader},
-			{errFakeMemberNotFound, rpctypes.ErrGRPCMemberNotFound},
-		},
-	})
+	srv, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +49,21 @@ func newTestEnvOn(t *testing.T, b *fakeBackend) *testEnv {
 	}
 	go g.Serve(lis)
 	t.Cleanup(g.Stop)
-	env := &testEnv{backend: b, addr: lis.Addr().String()}
+	return lis.Addr().String()
+}
+
+// newTestEnvOn serves b, which the caller may have configured further.
+func newTestEnvOn(t *testing.T, b *fakeBackend) *testEnv {
+	t.Helper()
+	env := &testEnv{backend: b, addr: serveGRPC(t, Config{
+		Backend:         b,
+		MaxRequestBytes: testLimits.MaxRequestBytes,
+		Errors: []ErrorStatus{
+			{errFakeNotLeader, rpctypes.ErrGRPCNotLeader},
+			{errFakeMemberNotFound, rpctypes.ErrGRPCMemberNotFound},
+		},
+	})}
+	var err error
 	env.client, err = clientv3.New(clientv3.Config{
 		Endpoints:   []string{env.addr},
 		DialTimeout: 5 * time.Second,

@@ -2,7 +2,6 @@ package grpcapi
 
 import (
 	"crypto/tls"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -22,19 +21,7 @@ import (
 // address.
 func serveTLS(t *testing.T, cfg *tls.Config) string {
 	t.Helper()
-	srv, err := New(Config{Backend: newFakeBackend(t), TLS: cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := grpc.NewServer(srv.ServerOptions()...)
-	srv.Register(g)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go g.Serve(lis)
-	t.Cleanup(g.Stop)
-	return lis.Addr().String()
+	return serveGRPC(t, Config{Backend: newFakeBackend(t), TLS: cfg})
 }
 
 // rangeWith makes one Range call over a fresh connection with creds.
