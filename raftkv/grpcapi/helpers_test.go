@@ -37,6 +37,14 @@ func newTestEnv(t *testing.T) *testEnv {
 // the address.
 func serveGRPC(t *testing.T, cfg Config) string {
 	t.Helper()
+	_, _, addr := startGRPC(t, cfg)
+	return addr
+}
+
+// startGRPC is serveGRPC for tests that also drive the API server or the
+// gRPC server themselves.
+func startGRPC(t *testing.T, cfg Config) (*Server, *grpc.Server, string) {
+	t.Helper()
 	srv, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +57,7 @@ func serveGRPC(t *testing.T, cfg Config) string {
 	}
 	go g.Serve(lis)
 	t.Cleanup(g.Stop)
-	return lis.Addr().String()
+	return srv, g, lis.Addr().String()
 }
 
 // newTestEnvOn serves b, which the caller may have configured further.

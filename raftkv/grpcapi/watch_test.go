@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -255,19 +254,8 @@ func TestEndWatchesLetsAGracefulStopFinish(t *testing.T) {
 	b.hub = watch.New(b.store, watch.Options{})
 	b.hub.Start()
 	t.Cleanup(b.hub.Stop)
-	srv, err := New(Config{Backend: b})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := grpc.NewServer(srv.ServerOptions()...)
-	srv.Register(g)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go g.Serve(lis)
-	t.Cleanup(g.Stop)
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	srv, g, addr := startGRPC(t, Config{Backend: b})
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,16 +44,7 @@ func TestCrashConsistency(t *testing.T) {
 		return
 	}
 	path := filepath.Join(t.TempDir(), "kv.db")
-	child := exec.Command(os.Args[0], "-test.run=^TestCrashConsistency$")
-	child.Env = append(os.Environ(), "KV_CRASH_CHILD="+path)
-	out, err := child.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := bufio.NewScanner(out)
+	child, lines := startCrashChild(t, "TestCrashConsistency", "KV_CRASH_CHILD", path)
 	for acked := 0; acked < crashAcked; {
 		if !lines.Scan() {
 			child.Process.Kill()
@@ -114,16 +105,7 @@ func TestCrashLosesOnlyStaged(t *testing.T) {
 		return
 	}
 	path := filepath.Join(t.TempDir(), "kv.db")
-	child := exec.Command(os.Args[0], "-test.run=^TestCrashLosesOnlyStaged$")
-	child.Env = append(os.Environ(), "KV_STAGE_CRASH_CHILD="+path)
-	out, err := child.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := bufio.NewScanner(out)
+	child, lines := startCrashChild(t, "TestCrashLosesOnlyStaged", "KV_STAGE_CRASH_CHILD", path)
 	for lines.Scan() && lines.Text() != "staged" {
 	}
 	child.Process.Kill()
@@ -166,4 +148,20 @@ func stageCrashChild(t *testing.T, path string) {
 	}
 	fmt.Println("staged")
 	select {}
+}
+
+// startCrashChild runs test again in a child process, which sees env set to
+// path and takes the child's role; the returned scanner reads its output.
+func startCrashChild(t *testing.T, test, env, path string) (*exec.Cmd, *bufio.Scanner) {
+	t.Helper()
+	child := exec.Command(os.Args[0], "-test.run=^"+test+"$")
+	child.Env = append(os.Environ(), env+"="+path)
+	out, err := child.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return child, bufio.NewScanner(out)
 }
