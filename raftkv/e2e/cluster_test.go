@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -44,14 +45,25 @@ type cluster struct {
 	tls     *tls.Config // the test's clients use it when set
 }
 
+// handedOut holds every address freeAddr returned in this process: the
+// kernel may offer a port again once its listener is closed, and two
+// members given one port cannot both start.
+var handedOut sync.Map
+
+// freeAddr returns a loopback address free now and never returned before.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		if _, dup := handedOut.LoadOrStore(addr, true); !dup {
+			return addr
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // newCluster starts n members (ids 1..n) of a new cluster and waits for a

@@ -35,14 +35,16 @@ func testConfig(id uint64, dir string, peers map[uint64]string) Config {
 
 // freeAddrs reserves n loopback ports by listening and closing.
 func freeAddrs(t *testing.T, n int) []string {
+	// Every listener stays open until all n are chosen, so the n
+	// addresses differ.
 	var out []string
 	for range n {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer ln.Close()
 		out = append(out, ln.Addr().String())
-		ln.Close()
 	}
 	return out
 }
