@@ -64,8 +64,7 @@ func (r *raft) electionCampaignType() CampaignType {
 // promotable reports whether this node may become leader: it is a voter of
 // the current configuration and its log is not behind a pending snapshot.
 func (r *raft) promotable() bool {
-	pr := r.trk.Progress[r.id]
-	return pr != nil && !pr.IsLearner && !r.raftLog.hasNextOrInProgressSnapshot()
+	return r.isVoter(r.id) && !r.raftLog.hasNextOrInProgressSnapshot()
 }
 
 // hup starts a campaign of type t if this node may campaign now. No
@@ -136,6 +135,7 @@ func (r *raft) becomeCandidate() {
 		r.logger.Panicf("raft: a leader must not become a candidate directly")
 	}
 	r.reset(r.term + 1)
+	r.holdProgress()
 	r.vote = r.id
 	r.state = StateCandidate
 	r.logger.Infof("%x became candidate at term %d", r.id, r.term)
@@ -148,6 +148,7 @@ func (r *raft) becomePreCandidate() {
 		r.logger.Panicf("raft: a leader must not become a pre-candidate directly")
 	}
 	r.trk.ResetVotes()
+	r.holdProgress()
 	r.lead = None
 	r.state = StatePreCandidate
 	r.logger.Infof("%x became pre-candidate at term %d", r.id, r.term)
@@ -161,6 +162,7 @@ func (r *raft) becomeLeader() {
 		r.logger.Panicf("raft: a follower must not become leader directly")
 	}
 	r.reset(r.term)
+	r.holdProgress()
 	r.lead = r.id
 	r.state = StateLeader
 	r.openInflights()

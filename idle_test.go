@@ -2,6 +2,7 @@ package raft
 
 import (
 	"runtime"
+	"slices"
 	"testing"
 	"unsafe"
 
@@ -407,5 +408,82 @@ func BenchmarkIdleLeaderTick(b *testing.B) {
 				idleTick(rn)
 			}
 		})
+	}
+}
+
+// A follower holds no Progress map and no peers array: a (pre-)candidate
+// and a leader build them from the configuration, stepping down drops
+// them, and a follower applies conf changes, answers WithProgress and
+// checks responses' senders against the configuration alone.
+func TestProgressOnlyOffFollower(t *testing.T) {
+	holds := func(r *raft) bool { return r.trk.Progress != nil || r.peers != nil }
+	tn := newTestNet(t, 3, func(c *Config) { c.PreVote = true })
+	for _, id := range tn.ids() {
+		if holds(tn.nodes[id].raft) {
+			t.Fatalf("new node %d holds Progresses", id)
+		}
+	}
+	tn.settle() // conf changes not applied block campaigns
+	r := tn.nodes[1].raft
+	r.hup(campaignPreElection)
+	if r.state != StatePreCandidate || len(r.trk.Progress) != 3 || len(r.peers) != 3 {
+		t.Fatalf("pre-candidate in %s holds %d Progresses and %d peers, want 3 of each", r.state, len(r.trk.Progress), len(r.peers))
+	}
+	tn.settle()
+	if r.state != StateLeader || len(r.trk.Progress) != 3 {
+		t.Fatalf("node 1 is %s with %d Progresses, want a leader with 3", r.state, len(r.trk.Progress))
+	}
+	for _, id := range []uint64{2, 3} {
+		if holds(tn.nodes[id].raft) {
+			t.Fatalf("follower %d holds Progresses after the election", id)
+		}
+	}
+
+	// A conf change applied on a follower updates its configuration only.
+	f := tn.nodes[2]
+	cs := f.ApplyConfChange(pb.ConfChange{Type: pb.ConfChangeAddLearnerNode, NodeID: 4})
+	if holds(f.raft) || len(cs.Learners) != 1 || !f.raft.isMember(4) || f.raft.isVoter(4) {
+		t.Fatalf("follower after adding learner 4: holds %v, conf state %s, member %v, voter %v",
+			holds(f.raft), cs.String(), f.raft.isMember(4), f.raft.isVoter(4))
+	}
+	type seen struct {
+		id    uint64
+		typ   ProgressType
+		match uint64
+		next  uint64
+	}
+	var got []seen
+	f.WithProgress(func(id uint64, typ ProgressType, pr tracker.Progress) {
+		got = append(got, seen{id, typ, pr.Match, pr.Next})
+	})
+	last := f.raft.raftLog.lastIndex()
+	durable := f.raft.raftLog.unstable.prev.index
+	want := []seen{{1, ProgressTypePeer, 0, last + 1}, {2, ProgressTypePeer, durable, last + 1},
+		{3, ProgressTypePeer, 0, last + 1}, {4, ProgressTypeLearner, 0, last + 1}}
+	if !slices.Equal(got, want) || holds(f.raft) {
+		t.Fatalf("follower's WithProgress: %v, want %v (holds Progresses after: %v)", got, want, holds(f.raft))
+	}
+	if st := f.Status(); st.Progress != nil {
+		t.Fatalf("follower's Status has Progress %v, want none as in v3.6", st.Progress)
+	}
+	// A response from a member is stepped, one from elsewhere refused.
+	if err := f.Step(pb.Message{Type: pb.MsgHeartbeatResp, From: 4, To: 2, Term: r.term}); err != nil {
+		t.Fatalf("follower refused a response from learner 4: %v", err)
+	}
+	if err := f.Step(pb.Message{Type: pb.MsgHeartbeatResp, From: 5, To: 2, Term: r.term}); err != ErrStepPeerNotFound {
+		t.Fatalf("follower stepped a response from non-member 5: %v, want ErrStepPeerNotFound", err)
+	}
+
+	// The deposed leader lets its Progresses go.
+	r.becomeFollower(r.term+1, None)
+	if holds(r) {
+		t.Fatalf("deposed leader holds Progresses")
+	}
+	// A follower that is a learner in its configuration does not campaign.
+	l := tn.nodes[3]
+	l.ApplyConfChange(pb.ConfChange{Type: pb.ConfChangeAddLearnerNode, NodeID: 3})
+	l.raft.hup(campaignElection)
+	if l.raft.state != StateFollower || holds(l.raft) || !l.raft.isMember(3) {
+		t.Fatalf("learner 3 campaigned: %s, holds %v, member %v", l.raft.state, holds(l.raft), l.raft.isMember(3))
 	}
 }

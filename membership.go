@@ -62,7 +62,13 @@ func (r *raft) checkConfChangeProposal(e *pb.Entry) error {
 // planConfChange computes the configuration cc leads to from the current
 // one, without installing it.
 func (r *raft) planConfChange(cc pb.ConfChangeV2) (tracker.Config, tracker.ProgressMap, error) {
-	changer := confchange.Changer{Tracker: r.trk, LastIndex: r.raftLog.lastIndex()}
+	trk := r.trk
+	if trk.Progress == nil {
+		// A follower keeps no Progresses; the changer checks the
+		// configuration against them and copies them.
+		_, trk.Progress = r.freshProgress()
+	}
+	changer := confchange.Changer{Tracker: trk, LastIndex: r.raftLog.lastIndex()}
 	if cc.LeaveJoint() {
 		return changer.LeaveJoint()
 	}
@@ -95,8 +101,12 @@ func (r *raft) restoreConfig(cs pb.ConfState, last uint64) (tracker.Config, trac
 // re-evaluates commit and replication for the new set of voters.
 func (r *raft) switchToConfig(cfg tracker.Config, prs tracker.ProgressMap) pb.ConfState {
 	r.trk.Config = cfg
-	r.trk.Progress = prs
-	r.indexPeers()
+	if r.state == StateFollower {
+		r.dropProgress()
+	} else {
+		r.trk.Progress = prs
+		r.indexPeers()
+	}
 	cs := r.trk.ConfState()
 	pr := prs[r.id]
 	if (pr == nil || pr.IsLearner) && r.state == StateLeader {

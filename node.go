@@ -148,7 +148,7 @@ func (n *node) run() {
 		// Proposals wait while no leader is known, or this node was
 		// removed: they could only be dropped.
 		var propc chan proposal
-		if r.lead != None && r.selfProgress() != nil {
+		if r.lead != None && r.isMember(r.id) {
 			propc = n.propc
 		}
 		select {
@@ -196,7 +196,7 @@ func (n *node) run() {
 // from nodes outside the configuration are dropped.
 func (n *node) stepFromRecv(m pb.Message) {
 	r := n.rn.raft
-	if IsResponseMsg(m.Type) && !IsLocalMsgTarget(m.From) && r.trk.Progress[m.From] == nil {
+	if IsResponseMsg(m.Type) && !IsLocalMsgTarget(m.From) && !r.isMember(m.From) {
 		return
 	}
 	if err := r.stepMsg(&m); err != nil {

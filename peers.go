@@ -26,6 +26,14 @@ type peerProgress struct {
 	prog tracker.Progress
 }
 
+// Only a leader and a (pre-)candidate keep a Progress per peer: the leader
+// paces replication with them, the candidate tallies votes over them. A
+// follower keeps none (trk.Progress and peers are nil): with thousands of
+// idle groups per process, the map and the array were a quarter of what an
+// idle follower held. becomeFollower drops them and the other roles build
+// them from the configuration (holdProgress); a follower that needs them
+// anyway (a conf change to plan, WithProgress) gets fresh ones.
+
 // indexPeers rebuilds r.peers, moving every Progress into it, and points
 // trk.Progress at the moved ones. The configuration was just installed, so
 // nothing holds the old pointers. Only a leader keeps Inflights windows,
@@ -48,6 +56,69 @@ func (r *raft) indexPeers() {
 		}
 	}
 	r.peers = peers
+}
+
+// dropProgress lets a follower's Progresses go.
+func (r *raft) dropProgress() {
+	r.trk.Progress = nil
+	r.peers = nil
+}
+
+// holdProgress gives a node about to campaign or lead a Progress per peer,
+// if it has none, as reset would leave them.
+func (r *raft) holdProgress() {
+	if r.trk.Progress == nil {
+		r.peers, r.trk.Progress = r.freshProgress()
+	}
+}
+
+// freshProgress returns a Progress for every member of the configuration,
+// by ascending id, as reset leaves them: nothing acknowledged, the next
+// append just past the last index, this node's own Match at what is
+// durable. The map points into the array.
+func (r *raft) freshProgress() ([]peerProgress, tracker.ProgressMap) {
+	var onStack [maxFastVoters]uint64
+	ids := onStack[:0]
+	for _, set := range [...]map[uint64]struct{}{r.trk.Voters[0], r.trk.Voters[1], r.trk.Learners, r.trk.LearnersNext} {
+		for id := range set {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	next := r.raftLog.lastIndex() + 1
+	peers := make([]peerProgress, len(ids))
+	prs := make(tracker.ProgressMap, len(ids))
+	for i, id := range ids {
+		p := &peers[i]
+		_, learner := r.trk.Learners[id]
+		p.id, p.prog = id, tracker.Progress{Next: next, IsLearner: learner}
+		if id == r.id {
+			p.prog.Match = r.raftLog.unstable.prev.index
+		}
+		p.pr = &p.prog
+		prs[id] = p.pr
+	}
+	return peers, prs
+}
+
+// isMember reports whether id is in the configuration, as a voter of
+// either half or a learner; these are the peers a leader tracks.
+func (r *raft) isMember(id uint64) bool {
+	if r.trk.Progress != nil {
+		return r.trk.Progress[id] != nil
+	}
+	return r.isVoter(id) || inSet(r.trk.Learners, id) || inSet(r.trk.LearnersNext, id)
+}
+
+// isVoter reports whether id votes in either half of the configuration.
+func (r *raft) isVoter(id uint64) bool {
+	return inSet(r.trk.Voters[0], id) || inSet(r.trk.Voters[1], id)
+}
+
+func inSet[M ~map[uint64]struct{}](m M, id uint64) bool {
+	_, ok := m[id]
+	return ok
 }
 
 // openInflights gives every other peer the window that paces a leader's

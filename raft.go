@@ -218,6 +218,7 @@ func (r *raft) pastElectionTimeout() bool {
 
 func (r *raft) becomeFollower(term, lead uint64) {
 	r.reset(term)
+	r.dropProgress()
 	r.lead = lead
 	r.state = StateFollower
 	r.logger.Infof("%x became follower at term %d", r.id, r.term)

@@ -106,7 +106,7 @@ func (rn *RawNode) Step(m pb.Message) error {
 	if IsLocalMsg(m.Type) && !fromStorage {
 		return ErrStepLocalMsg
 	}
-	if IsResponseMsg(m.Type) && !fromStorage && rn.raft.trk.Progress[m.From] == nil {
+	if IsResponseMsg(m.Type) && !fromStorage && !rn.raft.isMember(m.From) {
 		return ErrStepPeerNotFound
 	}
 	return rn.raft.stepMsg(&m)
@@ -173,18 +173,24 @@ func (rn *RawNode) Status() Status { return getStatus(rn.raft) }
 // BasicStatus returns the node's status without allocating.
 func (rn *RawNode) BasicStatus() BasicStatus { return getBasicStatus(rn.raft) }
 
-// WithProgress calls visitor for every peer's progress, without copying
-// Inflights (it is nil in the copy passed).
+// WithProgress calls visitor for every peer's progress, in ascending id
+// order, without copying Inflights (it is nil in the copy passed). A
+// follower keeps no progresses: it shows what it would start from as a
+// candidate.
 func (rn *RawNode) WithProgress(visitor func(id uint64, typ ProgressType, pr tracker.Progress)) {
-	rn.raft.trk.Visit(func(id uint64, pr *tracker.Progress) {
+	peers := rn.raft.peers
+	if rn.raft.trk.Progress == nil {
+		peers, _ = rn.raft.freshProgress()
+	}
+	for _, pe := range peers {
 		typ := ProgressTypePeer
-		if pr.IsLearner {
+		if pe.pr.IsLearner {
 			typ = ProgressTypeLearner
 		}
-		p := *pr
+		p := *pe.pr
 		p.Inflights = nil
-		visitor(id, typ, p)
-	})
+		visitor(pe.id, typ, p)
+	}
 }
 
 // ReportUnreachable reports that the last message to id could not be sent.

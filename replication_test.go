@@ -198,7 +198,8 @@ func TestStatusJSON(t *testing.T) {
 
 // selfProgress finds the node's own Progress, the one trk.Progress maps
 // its id to, whether it scans the peers (small groups) or hashes (large
-// ones), and reports none for a node outside the configuration.
+// ones), and reports none for a node outside the configuration. A
+// follower holds no Progresses and tells members from its configuration.
 func TestSelfProgress(t *testing.T) {
 	for _, tc := range []struct {
 		voters []uint64
@@ -222,6 +223,13 @@ func TestSelfProgress(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := rn.raft
+		if r.selfProgress() != nil || r.isMember(tc.id) != tc.member {
+			t.Errorf("voters %v, id %d: follower's selfProgress %p, isMember %v; want none, %v", tc.voters, tc.id, r.selfProgress(), r.isMember(tc.id), tc.member)
+		}
+		r.holdProgress()
+		if r.isMember(tc.id) != tc.member {
+			t.Errorf("voters %v, id %d: isMember %v over Progresses, want %v", tc.voters, tc.id, r.isMember(tc.id), tc.member)
+		}
 		got, want := r.selfProgress(), r.trk.Progress[tc.id]
 		if (got != nil) != tc.member || got != want {
 			t.Errorf("voters %v, id %d: selfProgress %p, want %p (member %v)", tc.voters, tc.id, got, want, tc.member)
