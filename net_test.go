@@ -55,6 +55,7 @@ func newTestNet(t testing.TB, n int, tweak func(*Config)) *testNet {
 // (to be added by a conf change and caught up by the leader).
 func (tn *testNet) addNode(id uint64, tweak func(*Config), peers []Peer) *RawNode {
 	s := NewMemoryStorage()
+	s.countCalls() // tests read the counts of raft's Storage calls
 	c := newTestConfig(id, s)
 	if tweak != nil {
 		tweak(c)

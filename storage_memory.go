@@ -35,7 +35,7 @@ type MemoryStorage struct {
 	sync.Mutex
 
 	hardState pb.HardState
-	snapshot  pb.Snapshot
+	snap      storedSnapshot
 
 	// prevIndex and prevTerm identify the entry just before the log: the
 	// last entry of the snapshot, or the last compacted one.
@@ -51,15 +51,91 @@ type MemoryStorage struct {
 	// goes to a new array.
 	shared bool
 
-	calls storageCallCounts
+	// calls is nil unless a test counts calls (countCalls): an idle
+	// group's storage does not carry the counters.
+	calls *storageCallCounts
 }
 
 // storageCallCounts counts the calls raft makes to each Storage method, for
-// benchmarks and tests that check how often raft reads its storage. They
-// are 32-bit so that a MemoryStorage fits the 256-byte allocation class;
-// differences of counts stay right across a wrap.
+// tests that check how often raft reads its storage.
 type storageCallCounts struct {
 	initialState, entries, term, lastIndex, firstIndex, snapshot uint32
+}
+
+// countCalls makes ms count the Storage calls raft makes from now on.
+func (ms *MemoryStorage) countCalls() {
+	ms.Lock()
+	defer ms.Unlock()
+	if ms.calls == nil {
+		ms.calls = new(storageCallCounts)
+	}
+}
+
+// storedSnapshot is a pb.Snapshot in 80 bytes instead of 144: the
+// ConfState's four id lists share one array. A storage holds a snapshot
+// from its start (often only a ConfState at a low index) and hands it out
+// rarely (InitialState, Snapshot), so it is rebuilt on those calls.
+type storedSnapshot struct {
+	index, term uint64
+	data        []byte
+	// ids holds voters, learners, outgoing voters and learners next, back
+	// to back; n has the first three lengths, LearnersNext takes the rest.
+	ids []uint64
+	n   [3]uint32
+	// nonNil has bit i set if list i was non-nil but empty, so that the
+	// ConfState handed back is the one stored.
+	nonNil    uint8
+	autoLeave bool
+}
+
+// storeSnapshot returns the compact copy of the metadata index, term and
+// cs, with data. The ids are copied: neither the caller's later changes nor
+// appends by whoever receives them can alter what the storage holds.
+func storeSnapshot(index, term uint64, cs *pb.ConfState, data []byte) storedSnapshot {
+	lists := [4][]uint64{cs.Voters, cs.Learners, cs.VotersOutgoing, cs.LearnersNext}
+	s := storedSnapshot{index: index, term: term, data: slices.Clip(data), autoLeave: cs.AutoLeave}
+	total := 0
+	for i, l := range lists {
+		total += len(l)
+		if l != nil && len(l) == 0 {
+			s.nonNil |= 1 << i
+		}
+	}
+	if total > 0 {
+		s.ids = make([]uint64, 0, total)
+	}
+	for i, l := range lists {
+		s.ids = append(s.ids, l...)
+		if i < len(s.n) {
+			s.n[i] = uint32(len(l))
+		}
+	}
+	return s
+}
+
+// confState rebuilds the stored ConfState. Its lists are capped views of
+// the stored array: appending to one reallocates.
+func (s *storedSnapshot) confState() pb.ConfState {
+	var lists [4][]uint64
+	off := 0
+	for i := range lists {
+		n := len(s.ids) - off
+		if i < len(s.n) {
+			n = int(s.n[i])
+		}
+		switch {
+		case n > 0:
+			lists[i] = s.ids[off : off+n : off+n]
+		case s.nonNil&(1<<i) != 0:
+			lists[i] = []uint64{}
+		}
+		off += n
+	}
+	return pb.ConfState{Voters: lists[0], Learners: lists[1], VotersOutgoing: lists[2], LearnersNext: lists[3], AutoLeave: s.autoLeave}
+}
+
+func (s *storedSnapshot) snapshot() pb.Snapshot {
+	return pb.Snapshot{Data: s.data, Metadata: pb.SnapshotMetadata{ConfState: s.confState(), Index: s.index, Term: s.term}}
 }
 
 // NewMemoryStorage returns an empty MemoryStorage: no entries, an empty
@@ -72,8 +148,10 @@ func NewMemoryStorage() *MemoryStorage {
 func (ms *MemoryStorage) InitialState() (pb.HardState, pb.ConfState, error) {
 	ms.Lock()
 	defer ms.Unlock()
-	ms.calls.initialState++
-	return ms.hardState, ms.snapshot.Metadata.ConfState, nil
+	if ms.calls != nil {
+		ms.calls.initialState++
+	}
+	return ms.hardState, ms.snap.confState(), nil
 }
 
 // SetHardState records the HardState that InitialState returns.
@@ -89,7 +167,9 @@ func (ms *MemoryStorage) SetHardState(st pb.HardState) error {
 func (ms *MemoryStorage) Entries(lo, hi, maxSize uint64) ([]pb.Entry, error) {
 	ms.Lock()
 	defer ms.Unlock()
-	ms.calls.entries++
+	if ms.calls != nil {
+		ms.calls.entries++
+	}
 	if lo <= ms.prevIndex {
 		return nil, ErrCompacted
 	}
@@ -112,7 +192,9 @@ func (ms *MemoryStorage) Entries(lo, hi, maxSize uint64) ([]pb.Entry, error) {
 func (ms *MemoryStorage) Term(i uint64) (uint64, error) {
 	ms.Lock()
 	defer ms.Unlock()
-	ms.calls.term++
+	if ms.calls != nil {
+		ms.calls.term++
+	}
 	switch {
 	case i < ms.prevIndex:
 		return 0, ErrCompacted
@@ -128,7 +210,9 @@ func (ms *MemoryStorage) Term(i uint64) (uint64, error) {
 func (ms *MemoryStorage) LastIndex() (uint64, error) {
 	ms.Lock()
 	defer ms.Unlock()
-	ms.calls.lastIndex++
+	if ms.calls != nil {
+		ms.calls.lastIndex++
+	}
 	return ms.lastIndex(), nil
 }
 
@@ -145,7 +229,9 @@ func (ms *MemoryStorage) log() []pb.Entry {
 func (ms *MemoryStorage) FirstIndex() (uint64, error) {
 	ms.Lock()
 	defer ms.Unlock()
-	ms.calls.firstIndex++
+	if ms.calls != nil {
+		ms.calls.firstIndex++
+	}
 	return ms.prevIndex + 1, nil
 }
 
@@ -154,15 +240,21 @@ func (ms *MemoryStorage) FirstIndex() (uint64, error) {
 func (ms *MemoryStorage) Snapshot() (pb.Snapshot, error) {
 	ms.Lock()
 	defer ms.Unlock()
-	ms.calls.snapshot++
-	return ms.snapshot, nil
+	if ms.calls != nil {
+		ms.calls.snapshot++
+	}
+	return ms.snap.snapshot(), nil
 }
 
-// callCounts returns how many times each Storage method has been called.
+// callCounts returns how many times each Storage method has been called
+// since countCalls.
 func (ms *MemoryStorage) callCounts() storageCallCounts {
 	ms.Lock()
 	defer ms.Unlock()
-	return ms.calls
+	if ms.calls == nil {
+		return storageCallCounts{}
+	}
+	return *ms.calls
 }
 
 // ApplySnapshot replaces the whole contents of the storage with snap: the
@@ -172,12 +264,10 @@ func (ms *MemoryStorage) callCounts() storageCallCounts {
 func (ms *MemoryStorage) ApplySnapshot(snap pb.Snapshot) error {
 	ms.Lock()
 	defer ms.Unlock()
-	if snap.Metadata.Index <= ms.snapshot.Metadata.Index {
+	if snap.Metadata.Index <= ms.snap.index {
 		return ErrSnapOutOfDate
 	}
-	snap.Metadata.ConfState = cloneConfState(snap.Metadata.ConfState)
-	snap.Data = slices.Clip(snap.Data)
-	ms.snapshot = snap
+	ms.snap = storeSnapshot(snap.Metadata.Index, snap.Metadata.Term, &snap.Metadata.ConfState, snap.Data)
 	ms.prevIndex, ms.prevTerm = snap.Metadata.Index, snap.Metadata.Term
 	ms.buf, ms.dead, ms.shared = nil, 0, false
 	return nil
@@ -194,7 +284,7 @@ func (ms *MemoryStorage) ApplySnapshot(snap pb.Snapshot) error {
 func (ms *MemoryStorage) CreateSnapshot(i uint64, cs *pb.ConfState, data []byte) (pb.Snapshot, error) {
 	ms.Lock()
 	defer ms.Unlock()
-	if i <= ms.snapshot.Metadata.Index {
+	if i <= ms.snap.index {
 		return pb.Snapshot{}, ErrSnapOutOfDate
 	}
 	if i < ms.prevIndex {
@@ -203,13 +293,12 @@ func (ms *MemoryStorage) CreateSnapshot(i uint64, cs *pb.ConfState, data []byte)
 	if i > ms.lastIndex() {
 		panic(fmt.Sprintf("raft: MemoryStorage.CreateSnapshot: index %d is past the last index %d; a snapshot may only cover entries in the log", i, ms.lastIndex()))
 	}
-	ms.snapshot.Metadata.Index = i
-	ms.snapshot.Metadata.Term = ms.termAt(i)
-	if cs != nil {
-		ms.snapshot.Metadata.ConfState = cloneConfState(*cs)
+	if cs == nil {
+		prev := ms.snap.confState()
+		cs = &prev
 	}
-	ms.snapshot.Data = slices.Clip(data)
-	return ms.snapshot, nil
+	ms.snap = storeSnapshot(i, ms.termAt(i), cs, data)
+	return ms.snap.snapshot(), nil
 }
 
 // termAt returns the term of i, which must be in [prevIndex, lastIndex()].
@@ -333,15 +422,4 @@ func checkConsecutive(entries []pb.Entry) {
 			panic(fmt.Sprintf("raft: MemoryStorage.Append: entry index %d follows index %d; appended entries must have consecutive indexes", entries[i].Index, entries[i-1].Index))
 		}
 	}
-}
-
-// cloneConfState copies cs's id lists into exactly sized slices, so that
-// neither the caller's later changes nor appends by whoever receives the
-// stored ConfState can alter what the storage holds.
-func cloneConfState(cs pb.ConfState) pb.ConfState {
-	cs.Voters = slices.Clip(slices.Clone(cs.Voters))
-	cs.Learners = slices.Clip(slices.Clone(cs.Learners))
-	cs.VotersOutgoing = slices.Clip(slices.Clone(cs.VotersOutgoing))
-	cs.LearnersNext = slices.Clip(slices.Clone(cs.LearnersNext))
-	return cs
 }

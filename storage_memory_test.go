@@ -119,6 +119,40 @@ func TestMemoryStorageConfStateIsolated(t *testing.T) {
 	}
 }
 
+// The snapshot is stored compactly (its ConfState's lists in one array) and
+// rebuilt on the way out: every list comes back as given, nil and empty
+// ones included, and CreateSnapshot without a ConfState keeps the last one.
+func TestMemoryStorageSnapshotRoundTrip(t *testing.T) {
+	for _, cs := range []pb.ConfState{
+		{},
+		{Voters: []uint64{1, 2, 3}},
+		{Voters: []uint64{}, Learners: []uint64{}, VotersOutgoing: []uint64{}, LearnersNext: []uint64{}},
+		{Voters: []uint64{1, 2}, Learners: []uint64{4}, VotersOutgoing: []uint64{1, 2, 3}, LearnersNext: []uint64{3}, AutoLeave: true},
+		{LearnersNext: []uint64{5, 6}},
+		{Learners: []uint64{7}, LearnersNext: []uint64{}},
+	} {
+		s := NewMemoryStorage()
+		in := pb.Snapshot{Data: []byte("d"), Metadata: pb.SnapshotMetadata{Index: 3, Term: 2, ConfState: cs}}
+		if err := s.ApplySnapshot(in); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := s.Snapshot()
+		_, gotCS, _ := s.InitialState()
+		if !cmp.Equal(got, in) || !cmp.Equal(gotCS, cs) {
+			t.Errorf("stored %s; Snapshot gives %s, InitialState %s", in.String(), got.String(), gotCS.String())
+		}
+		mustAppend(t, s, ent(4, 2, 0))
+		created, err := s.CreateSnapshot(4, nil, []byte("e"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := pb.Snapshot{Data: []byte("e"), Metadata: pb.SnapshotMetadata{Index: 4, Term: 2, ConfState: cs}}
+		if again, _ := s.Snapshot(); !cmp.Equal(created, want) || !cmp.Equal(again, want) {
+			t.Errorf("CreateSnapshot(4, nil) gives %s, then Snapshot %s; want %s", created.String(), again.String(), want.String())
+		}
+	}
+}
+
 // TestMemoryStorageCompactBoundsDeadEntries checks that compacted entries
 // kept in the backing array never outnumber the live ones, so memory stays
 // proportional to the log even though Compact usually only reslices.
@@ -189,9 +223,16 @@ func TestMemoryStorageAppendAmortized(t *testing.T) {
 	}
 }
 
+// A storage counts raft's calls only once asked to: an idle group's storage
+// carries no counters.
 func TestMemoryStorageCallCounts(t *testing.T) {
 	s := NewMemoryStorage()
 	mustAppend(t, s, ent(1, 1, 0), ent(2, 1, 0))
+	_, _ = s.Term(1)
+	if s.calls != nil || s.callCounts() != (storageCallCounts{}) {
+		t.Fatalf("a storage not asked to count holds counts %+v", s.callCounts())
+	}
+	s.countCalls()
 	_, _, _ = s.InitialState()
 	for range 2 {
 		_, _ = s.Entries(1, 3, math.MaxUint64)
