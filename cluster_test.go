@@ -170,7 +170,7 @@ func runRandomCluster(t *testing.T, seed uint64) int {
 		if got := tn.appliedData(id); got != want {
 			for _, j := range tn.ids() {
 				r := tn.nodes[j].raft
-				t.Logf("node %d: %v term %d lead %d log %s unstable %v+%d inprog %d async %v", j, r.state, r.term, r.lead, r.raftLog, r.raftLog.unstable.prev, len(r.raftLog.unstable.entries), r.raftLog.unstable.inProgress, tn.nodes[j].asyncStorageWrites)
+				t.Logf("node %d: %v term %d lead %d log %s unstable %v+%d inprog %d async %v", j, r.state, r.term, r.lead, &r.raftLog, r.raftLog.unstable.prev, len(r.raftLog.unstable.entries), r.raftLog.unstable.inProgress, tn.nodes[j].asyncStorageWrites)
 				if r.state == StateLeader {
 					t.Logf("%s", r.trk.Progress)
 				}

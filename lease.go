@@ -35,16 +35,32 @@ import (
 type leaseState struct {
 	// ticks counts this node's ticks; it only grows.
 	ticks uint64
-	// heard maps each voter to 1 + the latest send tick it echoed in this
-	// term (0: not heard).
-	heard map[uint64]uint64
-	// revoked is set once MsgTimeoutNow went out in this term.
-	revoked bool
 	// voteFloor is the tick before which this node refuses unforced votes,
 	// with lease-based reads; it outlives terms.
 	voteFloor uint64
+	// held is a lease leader's bookkeeping, made on first use: nodes that
+	// do not serve lease-based reads, idle followers above all, carry one
+	// word instead of five.
+	held *heldLease
+}
+
+// heldLease is what a lease leader tracks within its term.
+type heldLease struct {
+	// heard maps each voter to 1 + the latest send tick it echoed in this
+	// term (0: not heard).
+	heard map[uint64]uint64
 	// ctx is the last heartbeat context built, reused while it is current.
 	ctx []byte
+	// revoked is set once MsgTimeoutNow went out in this term.
+	revoked bool
+}
+
+// leader returns the lease leader's bookkeeping, making it if needed.
+func (l *leaseState) leader() *heldLease {
+	if l.held == nil {
+		l.held = &heldLease{}
+	}
+	return l.held
 }
 
 // heartbeatContextLen is the size of a lease leader's heartbeat Context: the
@@ -54,8 +70,10 @@ const heartbeatContextLen = 16
 
 // reset forgets everything heard: it belongs to the previous term.
 func (l *leaseState) reset() {
-	clear(l.heard)
-	l.revoked = false
+	if l.held != nil {
+		clear(l.held.heard)
+		l.held.revoked = false
+	}
 }
 
 // holdVotes opens the vote refusal window anew: the node has just started,
@@ -76,7 +94,8 @@ func (r *raft) leaseRefusesVote(m *pb.Message) bool {
 // leaseHeartbeatContext returns the Context for a lease leader's heartbeats:
 // seq and the current tick. One slice serves every heartbeat of a tick.
 func (r *raft) leaseHeartbeatContext(seq uint64) []byte {
-	c := r.lease.ctx
+	held := r.lease.leader()
+	c := held.ctx
 	if len(c) == heartbeatContextLen && binary.BigEndian.Uint64(c) == seq &&
 		binary.BigEndian.Uint64(c[8:]) == r.lease.ticks {
 		return c
@@ -84,7 +103,7 @@ func (r *raft) leaseHeartbeatContext(seq uint64) []byte {
 	c = make([]byte, heartbeatContextLen)
 	binary.BigEndian.PutUint64(c, seq)
 	binary.BigEndian.PutUint64(c[8:], r.lease.ticks)
-	r.lease.ctx = c
+	held.ctx = c
 	return c
 }
 
@@ -100,15 +119,16 @@ func (r *raft) recordEcho(m *pb.Message) {
 	if sent > r.lease.ticks {
 		return
 	}
-	if r.lease.heard == nil {
-		r.lease.heard = make(map[uint64]uint64)
+	held := r.lease.leader()
+	if held.heard == nil {
+		held.heard = make(map[uint64]uint64)
 	}
-	r.lease.heard[m.From] = max(r.lease.heard[m.From], sent+1)
+	held.heard[m.From] = max(held.heard[m.From], sent+1)
 }
 
 // leaseHolds reports whether the leader may answer a read from its lease.
 func (r *raft) leaseHolds() bool {
-	if r.lease.revoked || r.leadTransferee != None {
+	if held := r.lease.held; (held != nil && held.revoked) || r.leadTransferee != None {
 		return false
 	}
 	h := uint64(r.trk.Voters.CommittedIndex(heardAcks{r}))
@@ -127,6 +147,9 @@ func (a heardAcks) AckedIndex(id uint64) (quorum.Index, bool) {
 	if id == a.r.id {
 		return quorum.Index(a.r.lease.ticks + 1), true
 	}
-	h, ok := a.r.lease.heard[id]
+	if a.r.lease.held == nil {
+		return 0, false
+	}
+	h, ok := a.r.lease.held.heard[id]
 	return quorum.Index(h), ok
 }

@@ -97,10 +97,10 @@ func TestLeaseCountsFromSendTick(t *testing.T) {
 	late := heartbeats(t, r) // the broadcast of the last tick
 	answer(t, r, late[0])
 	answer(t, r, early[0])
-	if got, want := r.lease.heard[2], r.lease.ticks+1; got != want {
+	if got, want := r.lease.held.heard[2], r.lease.ticks+1; got != want {
 		t.Fatalf("heard[2] = %d after a newer and an older echo, want %d", got, want)
 	}
-	delete(r.lease.heard, 2)
+	delete(r.lease.held.heard, 2)
 	answer(t, r, early[0])
 	answer(t, r, early[1])
 	for i := delay; i <= r.cfg.ElectionTick-2; i++ {
@@ -127,8 +127,8 @@ func TestLeaseIgnoresBadEchoes(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if r.leaseHolds() || len(r.lease.heard) != 0 {
-			t.Fatalf("echo %x credited: heard %v", ctx, r.lease.heard)
+		if r.leaseHolds() || (r.lease.held != nil && len(r.lease.held.heard) != 0) {
+			t.Fatalf("echo %x credited: heard %v", ctx, r.lease.held.heard)
 		}
 	}
 	for _, id := range []uint64{2, 3} {

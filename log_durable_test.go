@@ -275,7 +275,7 @@ func TestAdvanceAfterTwoReadies(t *testing.T) {
 		t.Fatalf("second Ready writes %d entries, want c alone", len(rd.Entries))
 	}
 	rn.Advance(Ready{})
-	l := rn.raft.raftLog
+	l := &rn.raft.raftLog
 	if pr := rn.raft.trk.Progress[1]; pr.Match != l.lastIndex() || l.applyingSize != 0 {
 		t.Fatalf("after Advance: own Match %d (last index %d), applying size %d (want 0)", pr.Match, l.lastIndex(), l.applyingSize)
 	}

@@ -29,9 +29,11 @@ type raft struct {
 	term             uint64
 	vote             uint64
 	lead             uint64
-	raftLog          *raftLog
 	cfg              nodeConfig
 	lease            leaseState
+	// raftLog is inline: one allocation for the node and its log (see
+	// TestRaftStructSize).
+	raftLog raftLog
 
 	// msgs may be sent at once. msgsAfterAppend may be sent only once the
 	// log and hard state as of now are durable: acknowledgements and votes.
@@ -42,8 +44,9 @@ type raft struct {
 	peers      []peerProgress
 	readStates []ReadState
 
-	trk   tracker.ProgressTracker
-	reads readIndexQueue
+	trk tracker.ProgressTracker
+	// reads is nil until this node leads and serves a ReadIndex request.
+	reads *readIndexQueue
 
 	// leadTransferee is the node a leadership transfer is handing over to.
 	leadTransferee uint64
@@ -77,7 +80,7 @@ func newRaft(c *Config) (*raft, error) {
 	}
 	r := &raft{
 		id:      cfg.ID,
-		raftLog: rlog,
+		raftLog: *rlog,
 		trk:     tracker.MakeProgressTracker(cfg.MaxInflightMsgs, cfg.MaxInflightBytes),
 		rng:     *rand.NewPCG(cfg.RandSeed, cfg.RandSeed^0x5bd1e995),
 		cfg:     cfg.nodeConfig(),
@@ -85,7 +88,7 @@ func newRaft(c *Config) (*raft, error) {
 	}
 	// No election yet: RecordVote makes the map when a vote comes.
 	r.trk.Votes = nil
-	conf, prs, err := confchange.Restore(confchange.Changer{Tracker: r.trk, LastIndex: rlog.lastIndex()}, cs)
+	conf, prs, err := confchange.Restore(confchange.Changer{Tracker: r.trk, LastIndex: r.raftLog.lastIndex()}, cs)
 	if err != nil {
 		return nil, fmt.Errorf("restoring the configuration %s: %w", cs.String(), err)
 	}

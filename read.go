@@ -33,8 +33,21 @@ type readRequest struct {
 	seq   uint64
 }
 
+// readQueue returns the leader's read queue, making it on the first read:
+// a node that serves no ReadIndex requests keeps only the nil pointer.
+func (r *raft) readQueue() *readIndexQueue {
+	if r.reads == nil {
+		r.reads = &readIndexQueue{}
+	}
+	return r.reads
+}
+
 // reset drops all requests, which belong to the previous term's leader.
+// The sequence numbers go on: a nil queue has issued none.
 func (q *readIndexQueue) reset() {
+	if q == nil {
+		return
+	}
 	q.pending = nil
 	q.waiting = nil
 	clear(q.acked)
@@ -44,13 +57,17 @@ func (q *readIndexQueue) reset() {
 // always sends the latest sequence number and its tick (lease.go); a
 // ReadIndex leader sends the number while requests wait, nothing otherwise.
 func (r *raft) heartbeatContext() []byte {
-	if r.cfg.ReadOnlyOption == ReadOnlyLeaseBased {
-		return r.leaseHeartbeatContext(r.reads.seq)
+	var seq uint64
+	if r.reads != nil {
+		seq = r.reads.seq
 	}
-	if len(r.reads.pending) == 0 {
+	if r.cfg.ReadOnlyOption == ReadOnlyLeaseBased {
+		return r.leaseHeartbeatContext(seq)
+	}
+	if r.reads == nil || len(r.reads.pending) == 0 {
 		return nil
 	}
-	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), r.reads.seq)
+	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), seq)
 }
 
 func (r *raft) committedInCurrentTerm() bool {
@@ -62,7 +79,8 @@ func (r *raft) committedInCurrentTerm() bool {
 // leader has committed an entry of its term.
 func (r *raft) handleReadIndex(m *pb.Message) {
 	if !r.committedInCurrentTerm() {
-		r.reads.waiting = append(r.reads.waiting, *m)
+		q := r.readQueue()
+		q.waiting = append(q.waiting, *m)
 		return
 	}
 	if r.serveReadIndex(m) {
@@ -80,14 +98,15 @@ func (r *raft) serveReadIndex(m *pb.Message) bool {
 		r.answerRead(m.From, m.Entries[0].Data, index)
 		return false
 	}
-	r.reads.seq++
-	r.reads.pending = append(r.reads.pending, readRequest{from: m.From, ctx: m.Entries[0].Data, index: index, seq: r.reads.seq})
+	q := r.readQueue()
+	q.seq++
+	q.pending = append(q.pending, readRequest{from: m.From, ctx: m.Entries[0].Data, index: index, seq: q.seq})
 	return true
 }
 
 // releaseWaitingReads serves the reads held for the leader's first commit.
 func (r *raft) releaseWaitingReads() {
-	if len(r.reads.waiting) == 0 || !r.committedInCurrentTerm() {
+	if r.reads == nil || len(r.reads.waiting) == 0 || !r.committedInCurrentTerm() {
 		return
 	}
 	queued := false
@@ -104,8 +123,8 @@ func (r *raft) releaseWaitingReads() {
 // first 8 bytes of its Context) and answers every read that a quorum has
 // now confirmed.
 func (r *raft) confirmReads(m *pb.Message) {
-	q := &r.reads
-	if len(q.pending) == 0 || (len(m.Context) != 8 && len(m.Context) != heartbeatContextLen) {
+	q := r.reads
+	if q == nil || len(q.pending) == 0 || (len(m.Context) != 8 && len(m.Context) != heartbeatContextLen) {
 		return
 	}
 	seq := binary.BigEndian.Uint64(m.Context)

@@ -60,7 +60,7 @@ func TestFastLogRejectionSkipsWholeTerms(t *testing.T) {
 	if rejections != 1 {
 		t.Fatalf("%d rejections, want 1: the leader skips to index 3 at once", rejections)
 	}
-	l1, l2 := r.raftLog, tn.nodes[2].raft.raftLog
+	l1, l2 := &r.raftLog, &tn.nodes[2].raft.raftLog
 	if l1.lastEntryID() != l2.lastEntryID() || l2.lastEntryID() != (entryID{7, 11}) {
 		t.Fatalf("logs end at %v and %v", l1.lastEntryID(), l2.lastEntryID())
 	}
@@ -150,7 +150,7 @@ func TestSnapshotAcceptance(t *testing.T) {
 		t.Fatal("refused a snapshot whose outgoing configuration holds this node")
 	}
 	if r.raftLog.committed != 20 || r.raftLog.lastEntryID() != (entryID{2, 20}) || len(r.trk.Voters[1]) != 3 {
-		t.Fatalf("after restore: %s, %v", r.raftLog, r.trk.Config)
+		t.Fatalf("after restore: %s, %v", &r.raftLog, r.trk.Config)
 	}
 	// Committed entries wait for the snapshot to be durable.
 	if r.raftLog.hasNextCommittedEnts(true) {

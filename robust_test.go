@@ -81,7 +81,7 @@ func checkCommittedPrefixes(t *testing.T, seed uint64, tn *testNet) {
 	ids := tn.ids()
 	for _, a := range ids {
 		for _, b := range ids {
-			la, lb := tn.nodes[a].raft.raftLog, tn.nodes[b].raft.raftLog
+			la, lb := &tn.nodes[a].raft.raftLog, &tn.nodes[b].raft.raftLog
 			hi := min(la.committed, lb.committed)
 			lo := max(la.firstIndex(), lb.firstIndex())
 			for i := lo; i <= hi; i++ {

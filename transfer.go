@@ -41,7 +41,9 @@ func (r *raft) handleTransferLeader(m *pb.Message, pr *tracker.Progress) {
 // sendTimeoutNow tells the transferee to campaign; the leader's lease ends
 // with it (lease.go).
 func (r *raft) sendTimeoutNow(to uint64) {
-	r.lease.revoked = true
+	if r.cfg.ReadOnlyOption == ReadOnlyLeaseBased {
+		r.lease.leader().revoked = true // only lease-based reads look
+	}
 	r.send(pb.Message{To: to, Type: pb.MsgTimeoutNow})
 }
 
