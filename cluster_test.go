@@ -195,7 +195,7 @@ func (tn *testNet) restart(id uint64, tweak func(*Config)) {
 	applied := min(tn.appliedIndex[id], hs.Commit)
 	snap, _ := s.Snapshot()
 	if applied > snap.Metadata.Index {
-		cs := tn.nodes[id].raft.trk.ConfState()
+		cs := tn.nodes[id].raft.confState()
 		if applied < tn.appliedIndex[id] {
 			// The commit index that covers the rest is not durable: forget
 			// the state machine and apply everything again.

@@ -327,7 +327,7 @@ func TestSnapshotCatchesUpLaggingFollower(t *testing.T) {
 		tn.propose(1, "a")
 		tn.propose(1, "b")
 		s := tn.stores[1]
-		cs := tn.nodes[1].raft.trk.ConfState()
+		cs := tn.nodes[1].raft.confState()
 		if _, err := s.CreateSnapshot(6, &cs, tn.stateMachineData(1)); err != nil {
 			t.Fatal(err)
 		}

@@ -149,10 +149,10 @@ func TestFuzzStatesReachTheirState(t *testing.T) {
 		"pre-candidate, CheckQuorum": func(tn *testNet) bool { return tn.nodes[2].raft.state == StatePreCandidate },
 		"candidate":                  func(tn *testNet) bool { return tn.nodes[2].raft.state == StateCandidate },
 		"joint configuration left explicitly": func(tn *testNet) bool {
-			return len(tn.nodes[1].raft.trk.Voters[1]) > 0 && !tn.nodes[1].raft.trk.AutoLeave
+			return len(tn.nodes[1].raft.config().Voters[1]) > 0 && !tn.nodes[1].raft.config().AutoLeave
 		},
 		"learner": func(tn *testNet) bool {
-			_, ok := tn.nodes[1].raft.trk.Learners[4]
+			_, ok := tn.nodes[1].raft.config().Learners[4]
 			return ok && tn.nodes[4].raft.raftLog.lastIndex() == tn.nodes[1].raft.raftLog.lastIndex()
 		},
 		"leader transferring to a lagging follower": func(tn *testNet) bool { return tn.nodes[1].raft.leadTransferee == 2 },

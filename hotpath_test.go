@@ -126,8 +126,8 @@ func TestCommittedIndexMatchesTracker(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	check := func(stage string, voters int) {
 		t.Helper()
-		if len(r.trk.Voters[0]) != voters {
-			t.Fatalf("%s: %d voters, want %d", stage, len(r.trk.Voters[0]), voters)
+		if len(r.config().Voters[0]) != voters {
+			t.Fatalf("%s: %d voters, want %d", stage, len(r.config().Voters[0]), voters)
 		}
 		for range 200 {
 			for _, p := range r.peers {

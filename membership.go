@@ -63,9 +63,12 @@ func (r *raft) checkConfChangeProposal(e *pb.Entry) error {
 // one, without installing it.
 func (r *raft) planConfChange(cc pb.ConfChangeV2) (tracker.Config, tracker.ProgressMap, error) {
 	trk := r.trk
+	if r.conf != nil {
+		// A follower keeps neither the sets nor Progresses; the changer
+		// checks the configuration against them and copies them.
+		trk.Config = r.conf.config()
+	}
 	if trk.Progress == nil {
-		// A follower keeps no Progresses; the changer checks the
-		// configuration against them and copies them.
 		_, trk.Progress = r.freshProgress()
 	}
 	changer := confchange.Changer{Tracker: trk, LastIndex: r.raftLog.lastIndex()}
@@ -100,14 +103,14 @@ func (r *raft) restoreConfig(cs pb.ConfState, last uint64) (tracker.Config, trac
 // is no longer a voter steps down if so configured, and a leader
 // re-evaluates commit and replication for the new set of voters.
 func (r *raft) switchToConfig(cfg tracker.Config, prs tracker.ProgressMap) pb.ConfState {
-	r.trk.Config = cfg
+	r.trk.Config, r.conf = cfg, nil
+	cs := r.trk.ConfState()
 	if r.state == StateFollower {
 		r.dropProgress()
 	} else {
 		r.trk.Progress = prs
 		r.indexPeers()
 	}
-	cs := r.trk.ConfState()
 	pr := prs[r.id]
 	if (pr == nil || pr.IsLearner) && r.state == StateLeader {
 		if r.cfg.StepDownOnRemoval {

@@ -29,7 +29,7 @@ func TestAddLearnerThenPromote(t *testing.T) {
 		t.Fatal("a learner must not be promotable")
 	}
 	proposeCC(t, tn, 1, pb.ConfChange{Type: pb.ConfChangeAddNode, NodeID: 4})
-	cs := tn.nodes[4].raft.trk.ConfState()
+	cs := tn.nodes[4].raft.confState()
 	if len(cs.Voters) != 4 || len(cs.Learners) != 0 {
 		t.Fatalf("after promotion: %v", cs)
 	}
@@ -68,7 +68,7 @@ func TestSecondConfChangeRefusedWhileOneIsUnapplied(t *testing.T) {
 		t.Fatalf("an invalid change was let through: %v", ents[0])
 	}
 	tn.settle()
-	if cs := rn.raft.trk.ConfState(); len(cs.Voters) != 3 {
+	if cs := rn.raft.confState(); len(cs.Voters) != 3 {
 		t.Fatalf("configuration changed: %v", cs)
 	}
 }
@@ -85,7 +85,7 @@ func TestJointAutoLeave(t *testing.T) {
 		// configuration is applied on the leader.
 		proposeCC(t, tn, 1, cc)
 		for _, id := range tn.ids() {
-			cs := tn.nodes[id].raft.trk.ConfState()
+			cs := tn.nodes[id].raft.confState()
 			if len(cs.VotersOutgoing) != 0 || len(cs.Voters) != 5 {
 				t.Errorf("transition %v: node %d still in %v", tr, id, cs)
 			}
@@ -98,15 +98,15 @@ func TestJointExplicitNeedsLeave(t *testing.T) {
 	tn.elect(1)
 	proposeCC(t, tn, 1, pb.ConfChangeV2{Transition: pb.ConfChangeTransitionJointExplicit,
 		Changes: []pb.ConfChangeSingle{{Type: pb.ConfChangeRemoveNode, NodeID: 3}}})
-	if len(tn.nodes[1].raft.trk.Voters[1]) == 0 {
+	if len(tn.nodes[1].raft.config().Voters[1]) == 0 {
 		t.Fatal("not joint")
 	}
 	tn.tickAll(2)
-	if len(tn.nodes[1].raft.trk.Voters[1]) == 0 {
+	if len(tn.nodes[1].raft.config().Voters[1]) == 0 {
 		t.Fatal("left an explicit joint config without being asked")
 	}
 	proposeCC(t, tn, 1, pb.ConfChangeV2{})
-	if cs := tn.nodes[1].raft.trk.ConfState(); len(cs.VotersOutgoing) != 0 || len(cs.Voters) != 2 {
+	if cs := tn.nodes[1].raft.confState(); len(cs.VotersOutgoing) != 0 || len(cs.Voters) != 2 {
 		t.Fatalf("after leaving: %v", cs)
 	}
 }

@@ -36,7 +36,7 @@ func TestDisableConfChangeValidation(t *testing.T) {
 		t.Fatalf("with validation disabled both changes are kept: %v", ents)
 	}
 	tn.settle()
-	if got := len(rn.raft.trk.Learners); got != 2 {
+	if got := len(rn.raft.config().Learners); got != 2 {
 		t.Fatalf("%d learners", got)
 	}
 }

@@ -298,7 +298,7 @@ func (tn *testNet) compact(id uint64) {
 	if applied <= snap.Metadata.Index {
 		return
 	}
-	cs := tn.nodes[id].raft.trk.ConfState()
+	cs := tn.nodes[id].raft.confState()
 	if _, err := s.CreateSnapshot(applied, &cs, tn.stateMachineData(id)); err != nil {
 		tn.t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 
+	pb "github.com/tickraft/raft/raftpb"
 	"github.com/tickraft/raft/tracker"
 )
 
@@ -30,9 +31,11 @@ type peerProgress struct {
 // paces replication with them, the candidate tallies votes over them. A
 // follower keeps none (trk.Progress and peers are nil): with thousands of
 // idle groups per process, the map and the array were a quarter of what an
-// idle follower held. becomeFollower drops them and the other roles build
-// them from the configuration (holdProgress); a follower that needs them
-// anyway (a conf change to plan, WithProgress) gets fresh ones.
+// idle follower held. Nor does it keep the tracker's sets: its
+// configuration is a compactConf (r.conf), and trk.Config is empty.
+// becomeFollower drops and compacts them, and the other roles rebuild them
+// (holdProgress); a follower that needs them anyway (a conf change to
+// plan, WithProgress, Status) gets fresh ones.
 
 // indexPeers rebuilds r.peers, moving every Progress into it, and points
 // trk.Progress at the moved ones. The configuration was just installed, so
@@ -59,17 +62,52 @@ func (r *raft) indexPeers() {
 }
 
 // dropProgress lets a follower's Progresses go.
+// and keeps its configuration compact.
 func (r *raft) dropProgress() {
 	r.trk.Progress = nil
 	r.peers = nil
+	if r.conf == nil {
+		c := compactConfig(&r.trk.Config)
+		r.conf, r.trk.Config = &c, tracker.Config{}
+	}
 }
 
-// holdProgress gives a node about to campaign or lead a Progress per peer,
-// if it has none, as reset would leave them.
+// holdProgress gives a node about to campaign or lead the tracker's sets
+// and a Progress per peer, if it has none, as reset would leave them.
 func (r *raft) holdProgress() {
+	if r.conf != nil {
+		r.trk.Config, r.conf = r.conf.config(), nil
+	}
 	if r.trk.Progress == nil {
 		r.peers, r.trk.Progress = r.freshProgress()
 	}
+}
+
+// config returns a copy of the configuration, whatever its form.
+func (r *raft) config() tracker.Config {
+	if r.conf != nil {
+		return r.conf.config()
+	}
+	return r.trk.Config.Clone()
+}
+
+// confState returns the configuration as the tracker renders it.
+func (r *raft) confState() pb.ConfState {
+	if r.conf != nil {
+		t := tracker.ProgressTracker{Config: r.conf.config()}
+		return t.ConfState()
+	}
+	return r.trk.ConfState()
+}
+
+// voterNodes returns the ids of the voters of either half, ascending.
+func (r *raft) voterNodes() []uint64 {
+	if r.conf == nil {
+		return r.trk.VoterNodes()
+	}
+	ids := append(slices.Clone(r.conf.list(confVoters)), r.conf.list(confVotersOutgoing)...)
+	slices.Sort(ids)
+	return slices.Compact(ids)
 }
 
 // freshProgress returns a Progress for every member of the configuration,
@@ -79,9 +117,13 @@ func (r *raft) holdProgress() {
 func (r *raft) freshProgress() ([]peerProgress, tracker.ProgressMap) {
 	var onStack [maxFastVoters]uint64
 	ids := onStack[:0]
-	for _, set := range [...]map[uint64]struct{}{r.trk.Voters[0], r.trk.Voters[1], r.trk.Learners, r.trk.LearnersNext} {
-		for id := range set {
-			ids = append(ids, id)
+	if r.conf != nil {
+		ids = append(ids, r.conf.ids...)
+	} else {
+		for _, set := range [...]map[uint64]struct{}{r.trk.Voters[0], r.trk.Voters[1], r.trk.Learners, r.trk.LearnersNext} {
+			for id := range set {
+				ids = append(ids, id)
+			}
 		}
 	}
 	slices.Sort(ids)
@@ -91,7 +133,7 @@ func (r *raft) freshProgress() ([]peerProgress, tracker.ProgressMap) {
 	prs := make(tracker.ProgressMap, len(ids))
 	for i, id := range ids {
 		p := &peers[i]
-		_, learner := r.trk.Learners[id]
+		learner := inSet(r.trk.Learners, id) || (r.conf != nil && r.conf.has(confLearners, id))
 		p.id, p.prog = id, tracker.Progress{Next: next, IsLearner: learner}
 		if id == r.id {
 			p.prog.Match = r.raftLog.unstable.prev.index
@@ -108,11 +150,17 @@ func (r *raft) isMember(id uint64) bool {
 	if r.trk.Progress != nil {
 		return r.trk.Progress[id] != nil
 	}
+	if r.conf != nil {
+		return slices.Contains(r.conf.ids, id)
+	}
 	return r.isVoter(id) || inSet(r.trk.Learners, id) || inSet(r.trk.LearnersNext, id)
 }
 
 // isVoter reports whether id votes in either half of the configuration.
 func (r *raft) isVoter(id uint64) bool {
+	if r.conf != nil {
+		return r.conf.has(confVoters, id) || r.conf.has(confVotersOutgoing, id)
+	}
 	return inSet(r.trk.Voters[0], id) || inSet(r.trk.Voters[1], id)
 }
 

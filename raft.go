@@ -45,6 +45,9 @@ type raft struct {
 	readStates []ReadState
 
 	trk tracker.ProgressTracker
+	// conf is a follower's configuration; trk.Config is then empty. Nil
+	// in the other roles (see peers.go).
+	conf *compactConf
 	// reads is nil until this node leads and serves a ReadIndex request.
 	reads *readIndexQueue
 
@@ -111,7 +114,7 @@ func newRaft(c *Config) (*raft, error) {
 	// It may have heard a leader just before it stopped (lease.go).
 	r.holdVotes()
 	r.logger.Infof("newRaft %x [peers: %v, term: %d, commit: %d, applied: %d, lastindex: %d, lastterm: %d]",
-		r.id, r.trk.VoterNodes(), r.term, r.raftLog.committed, r.raftLog.applied,
+		r.id, r.voterNodes(), r.term, r.raftLog.committed, r.raftLog.applied,
 		r.raftLog.lastIndex(), r.raftLog.lastEntryID().term)
 	return r, nil
 }

@@ -149,8 +149,8 @@ func TestSnapshotAcceptance(t *testing.T) {
 	if !r.restore(snap(20, pb.ConfState{Voters: []uint64{1, 2}, VotersOutgoing: []uint64{1, 2, 3}})) {
 		t.Fatal("refused a snapshot whose outgoing configuration holds this node")
 	}
-	if r.raftLog.committed != 20 || r.raftLog.lastEntryID() != (entryID{2, 20}) || len(r.trk.Voters[1]) != 3 {
-		t.Fatalf("after restore: %s, %v", &r.raftLog, r.trk.Config)
+	if r.raftLog.committed != 20 || r.raftLog.lastEntryID() != (entryID{2, 20}) || len(r.config().Voters[1]) != 3 {
+		t.Fatalf("after restore: %s, %v", &r.raftLog, r.config())
 	}
 	// Committed entries wait for the snapshot to be durable.
 	if r.raftLog.hasNextCommittedEnts(true) {

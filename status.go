@@ -40,7 +40,7 @@ func getBasicStatus(r *raft) BasicStatus {
 }
 
 func getStatus(r *raft) Status {
-	s := Status{BasicStatus: getBasicStatus(r), Config: r.trk.Config.Clone()}
+	s := Status{BasicStatus: getBasicStatus(r), Config: r.config()}
 	if s.RaftState == StateLeader {
 		s.Progress = make(map[uint64]tracker.Progress, len(r.trk.Progress))
 		r.trk.Visit(func(id uint64, pr *tracker.Progress) {

@@ -74,65 +74,21 @@ func (ms *MemoryStorage) countCalls() {
 // storedSnapshot is a pb.Snapshot in 80 bytes instead of 144: the
 // ConfState's four id lists share one array. A storage holds a snapshot
 // from its start (often only a ConfState at a low index) and hands it out
-// rarely (InitialState, Snapshot), so it is rebuilt on those calls.
+// rarely (InitialState, Snapshot), so it is rebuilt on those calls, its
+// lists capped views of the stored array.
 type storedSnapshot struct {
 	index, term uint64
 	data        []byte
-	// ids holds voters, learners, outgoing voters and learners next, back
-	// to back; n has the first three lengths, LearnersNext takes the rest.
-	ids []uint64
-	n   [3]uint32
-	// nonNil has bit i set if list i was non-nil but empty, so that the
-	// ConfState handed back is the one stored.
-	nonNil    uint8
-	autoLeave bool
+	conf        compactConf
 }
 
 // storeSnapshot returns the compact copy of the metadata index, term and
-// cs, with data. The ids are copied: neither the caller's later changes nor
-// appends by whoever receives them can alter what the storage holds.
+// cs, with data.
 func storeSnapshot(index, term uint64, cs *pb.ConfState, data []byte) storedSnapshot {
-	lists := [4][]uint64{cs.Voters, cs.Learners, cs.VotersOutgoing, cs.LearnersNext}
-	s := storedSnapshot{index: index, term: term, data: slices.Clip(data), autoLeave: cs.AutoLeave}
-	total := 0
-	for i, l := range lists {
-		total += len(l)
-		if l != nil && len(l) == 0 {
-			s.nonNil |= 1 << i
-		}
-	}
-	if total > 0 {
-		s.ids = make([]uint64, 0, total)
-	}
-	for i, l := range lists {
-		s.ids = append(s.ids, l...)
-		if i < len(s.n) {
-			s.n[i] = uint32(len(l))
-		}
-	}
-	return s
+	return storedSnapshot{index: index, term: term, data: slices.Clip(data), conf: compactConfState(cs)}
 }
 
-// confState rebuilds the stored ConfState. Its lists are capped views of
-// the stored array: appending to one reallocates.
-func (s *storedSnapshot) confState() pb.ConfState {
-	var lists [4][]uint64
-	off := 0
-	for i := range lists {
-		n := len(s.ids) - off
-		if i < len(s.n) {
-			n = int(s.n[i])
-		}
-		switch {
-		case n > 0:
-			lists[i] = s.ids[off : off+n : off+n]
-		case s.nonNil&(1<<i) != 0:
-			lists[i] = []uint64{}
-		}
-		off += n
-	}
-	return pb.ConfState{Voters: lists[0], Learners: lists[1], VotersOutgoing: lists[2], LearnersNext: lists[3], AutoLeave: s.autoLeave}
-}
+func (s *storedSnapshot) confState() pb.ConfState { return s.conf.confState() }
 
 func (s *storedSnapshot) snapshot() pb.Snapshot {
 	return pb.Snapshot{Data: s.data, Metadata: pb.SnapshotMetadata{ConfState: s.confState(), Index: s.index, Term: s.term}}
