@@ -91,9 +91,9 @@ func runRandomCluster(t *testing.T, seed uint64) int {
 			// Add the extra node as a learner, promote it, remove it, with
 			// simple or joint changes, through a random node.
 			typ := pb.ConfChangeAddLearnerNode
-			if pr, ok := tn.nodes[1].raft.trk.Progress[learner]; ok {
+			if r1 := tn.nodes[1].raft; r1.isMember(learner) {
 				typ = pb.ConfChangeRemoveNode
-				if pr.IsLearner && rng.IntN(2) == 0 {
+				if _, isLearner := r1.config().Learners[learner]; isLearner && rng.IntN(2) == 0 {
 					typ = pb.ConfChangeAddNode
 				}
 			}
@@ -166,7 +166,9 @@ func runRandomCluster(t *testing.T, seed uint64) int {
 	}
 	tn.tickAll(3)
 	want := tn.appliedData(lead)
-	for id := range tn.nodes[lead].raft.trk.Progress {
+	members, _ := tn.nodes[lead].raft.freshProgress() // it may have stepped down
+	for _, m := range members {
+		id := m.id
 		if got := tn.appliedData(id); got != want {
 			for _, j := range tn.ids() {
 				r := tn.nodes[j].raft

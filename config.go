@@ -265,6 +265,10 @@ type nodeConfig struct {
 
 	MaxSizePerMsg             uint64
 	MaxUncommittedEntriesSize uint64
+	// The Inflights limits, for the tracker a node builds when it stops
+	// following (a follower keeps none).
+	MaxInflightMsgs  int
+	MaxInflightBytes uint64
 }
 
 // nodeConfig returns what raft keeps of a Config that withDefaults filled.
@@ -280,6 +284,8 @@ func (c *Config) nodeConfig() nodeConfig {
 		ReadOnlyOption:              c.ReadOnlyOption,
 		MaxSizePerMsg:               c.MaxSizePerMsg,
 		MaxUncommittedEntriesSize:   c.MaxUncommittedEntriesSize,
+		MaxInflightMsgs:             c.MaxInflightMsgs,
+		MaxInflightBytes:            c.MaxInflightBytes,
 	}
 }
 

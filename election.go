@@ -135,7 +135,7 @@ func (r *raft) becomeCandidate() {
 		r.logger.Panicf("raft: a leader must not become a candidate directly")
 	}
 	r.reset(r.term + 1)
-	r.holdProgress()
+	r.holdTracker()
 	r.vote = r.id
 	r.state = StateCandidate
 	r.logger.Infof("%x became candidate at term %d", r.id, r.term)
@@ -147,8 +147,8 @@ func (r *raft) becomePreCandidate() {
 	if r.state == StateLeader {
 		r.logger.Panicf("raft: a leader must not become a pre-candidate directly")
 	}
+	r.holdTracker()
 	r.trk.ResetVotes()
-	r.holdProgress()
 	r.lead = None
 	r.state = StatePreCandidate
 	r.logger.Infof("%x became pre-candidate at term %d", r.id, r.term)
@@ -162,7 +162,7 @@ func (r *raft) becomeLeader() {
 		r.logger.Panicf("raft: a follower must not become leader directly")
 	}
 	r.reset(r.term)
-	r.holdProgress()
+	r.holdTracker()
 	r.lead = r.id
 	r.state = StateLeader
 	r.openInflights()

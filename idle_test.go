@@ -14,23 +14,23 @@ import (
 // an idle leader costs. Thousands of groups share a process, so these are
 // guarded by size, by allocation count and by retained heap.
 
-// The raft struct, its log inline, fits the 576-byte allocation class;
-// past 512 bytes an object with pointers carries an 8-byte header, so the
-// struct may take 568. By hand (amd64): state 8, two elapsed counters 16,
-// id/term/vote/lead 32, cfg 48, lease 24, raftLog 176,
-// msgs/msgsAfterAppend/peers/readStates 96, trk 72, reads 8,
+// The raft struct, its log inline, fits the 512-byte allocation class
+// (past 512 bytes an object with pointers carries an 8-byte header and
+// the next class is 576). By hand (amd64): state 8, two elapsed counters
+// 16, id/term/vote/lead 32, lease 24, cfg 64, raftLog 176,
+// msgs/msgsAfterAppend/peers/readStates 96, trk and conf 16, reads 8,
 // leadTransferee/pendingConfIndex/uncommittedSize 24,
-// randomizedElectionTimeout 8, rng 16, logger 16: 544 bytes. Apart, the
+// randomizedElectionTimeout 8, rng 16, logger 16: 504 bytes. Apart, the
 // two took 480 + 176.
 func TestRaftStructSize(t *testing.T) {
-	if got := unsafe.Sizeof(nodeConfig{}); got != 48 {
-		t.Errorf("nodeConfig is %d bytes, want 48 (2 ticks, 5 flags in one word, read option, 2 limits)", got)
+	if got := unsafe.Sizeof(nodeConfig{}); got != 64 {
+		t.Errorf("nodeConfig is %d bytes, want 64 (2 ticks, 5 flags in one word, read option, 2 size limits, 2 inflight limits)", got)
 	}
 	if got := unsafe.Sizeof(leaseState{}); got != 24 {
 		t.Errorf("leaseState is %d bytes, want 24 (ticks, vote floor, the lease leader's part behind a pointer)", got)
 	}
-	if got := unsafe.Sizeof(raft{}); got > 576-8 {
-		t.Errorf("raft is %d bytes, past the 576-byte allocation class with its 8-byte header", got)
+	if got := unsafe.Sizeof(raft{}); got > 512 {
+		t.Errorf("raft is %d bytes, past the 512-byte allocation class", got)
 	}
 	// The fields an idle leader's tick reads come within the struct's
 	// first 128 bytes: its state, clocks, limits and lease tick count.
@@ -132,15 +132,15 @@ func TestStatusInflightsForEveryPeer(t *testing.T) {
 func TestVotesMapOnlyDuringElection(t *testing.T) {
 	tn := newTestNet(t, 3, nil)
 	r := tn.nodes[1].raft
-	if r.trk.Votes != nil {
-		t.Fatalf("a new node keeps a Votes map: %v", r.trk.Votes)
+	if r.trk != nil {
+		t.Fatalf("a new node keeps a tracker: %v", r.trk)
 	}
 	tn.elect(1)
 	if r.trk.Votes != nil {
 		t.Fatalf("the leader keeps the votes of its election: %v", r.trk.Votes)
 	}
-	if v := tn.nodes[2].raft.trk.Votes; v != nil {
-		t.Fatalf("a follower keeps a Votes map: %v", v)
+	if trk := tn.nodes[2].raft.trk; trk != nil {
+		t.Fatalf("a follower keeps a tracker: %v", trk)
 	}
 }
 
@@ -281,11 +281,11 @@ func TestTickReleasesDrainedLog(t *testing.T) {
 }
 
 // An idle follower group (RawNode, raft, log, configuration,
-// MemoryStorage) retains at most 1,120 bytes. By hand, in allocation
-// classes: RawNode 192, raft with its log inline 576, its compact
+// MemoryStorage) retains at most 1,056 bytes. By hand, in allocation
+// classes: RawNode 192, raft with its log inline 512, its compact
 // configuration 48 with the ids 24, MemoryStorage 176 with its one entry
-// 48 and its ids 24: 1,088 bytes. A follower keeps no Progresses, none of
-// the tracker's maps, no read queue and no lease leader's part; the
+// 48 and its ids 24: 1,024 bytes. A follower keeps no tracker (so no
+// Progresses and no maps), no read queue and no lease leader's part; the
 // unstable entries array goes at the first tick.
 func TestIdleFollowerRetainedHeap(t *testing.T) {
 	const groups = 200
@@ -298,8 +298,8 @@ func TestIdleFollowerRetainedHeap(t *testing.T) {
 	per := (float64(liveHeap()) - float64(before)) / groups
 	runtime.KeepAlive(keep)
 	t.Logf("%.0f bytes per idle follower group", per)
-	if per > 1120 {
-		t.Errorf("an idle follower group retains %.0f bytes, want at most 1120", per)
+	if per > 1056 {
+		t.Errorf("an idle follower group retains %.0f bytes, want at most 1056", per)
 	}
 }
 
@@ -424,8 +424,7 @@ func BenchmarkIdleLeaderTick(b *testing.B) {
 // responses' senders against the compact configuration alone.
 func TestProgressOnlyOffFollower(t *testing.T) {
 	holds := func(r *raft) bool {
-		return r.trk.Progress != nil || r.peers != nil || r.conf == nil ||
-			r.trk.Voters[0] != nil || r.trk.Voters[1] != nil || r.trk.Learners != nil || r.trk.LearnersNext != nil
+		return r.trk != nil || r.peers != nil || r.conf == nil
 	}
 	tn := newTestNet(t, 3, func(c *Config) { c.PreVote = true })
 	for _, id := range tn.ids() {

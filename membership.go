@@ -63,15 +63,13 @@ func (r *raft) checkConfChangeProposal(e *pb.Entry) error {
 // one, without installing it.
 func (r *raft) planConfChange(cc pb.ConfChangeV2) (tracker.Config, tracker.ProgressMap, error) {
 	trk := r.trk
-	if r.conf != nil {
-		// A follower keeps neither the sets nor Progresses; the changer
-		// checks the configuration against them and copies them.
-		trk.Config = r.conf.config()
-	}
-	if trk.Progress == nil {
+	if trk == nil {
+		// A follower keeps no tracker; the changer checks the
+		// configuration against the Progresses and copies them.
+		trk = r.newTracker(r.conf.config())
 		_, trk.Progress = r.freshProgress()
 	}
-	changer := confchange.Changer{Tracker: trk, LastIndex: r.raftLog.lastIndex()}
+	changer := confchange.Changer{Tracker: *trk, LastIndex: r.raftLog.lastIndex()}
 	if cc.LeaveJoint() {
 		return changer.LeaveJoint()
 	}
@@ -95,7 +93,7 @@ func (r *raft) applyConfChange(cc pb.ConfChangeV2) pb.ConfState {
 
 // restoreConfig builds the configuration of a snapshot's ConfState.
 func (r *raft) restoreConfig(cs pb.ConfState, last uint64) (tracker.Config, tracker.ProgressMap, error) {
-	empty := tracker.MakeProgressTracker(r.trk.MaxInflight, r.trk.MaxInflightBytes)
+	empty := tracker.MakeProgressTracker(r.cfg.MaxInflightMsgs, r.cfg.MaxInflightBytes)
 	return confchange.Restore(confchange.Changer{Tracker: empty, LastIndex: last}, cs)
 }
 
@@ -103,13 +101,15 @@ func (r *raft) restoreConfig(cs pb.ConfState, last uint64) (tracker.Config, trac
 // is no longer a voter steps down if so configured, and a leader
 // re-evaluates commit and replication for the new set of voters.
 func (r *raft) switchToConfig(cfg tracker.Config, prs tracker.ProgressMap) pb.ConfState {
-	r.trk.Config, r.conf = cfg, nil
-	cs := r.trk.ConfState()
+	var cs pb.ConfState
 	if r.state == StateFollower {
-		r.dropProgress()
+		t := tracker.ProgressTracker{Config: cfg}
+		cs = t.ConfState()
+		r.installCompact(&cfg)
 	} else {
-		r.trk.Progress = prs
+		r.trk.Config, r.trk.Progress = cfg, prs
 		r.indexPeers()
+		cs = r.trk.ConfState()
 	}
 	pr := prs[r.id]
 	if (pr == nil || pr.IsLearner) && r.state == StateLeader {

@@ -13,8 +13,8 @@ import (
 // keys for a broadcast, hashing each voter's id for the commit index) cost
 // more than the Raft logic itself, so raft keeps a plain slice of the same
 // *Progress pointers, rebuilt by indexPeers whenever switchToConfig
-// installs a configuration (the only writer of trk.Progress and
-// trk.Config).
+// installs a configuration and by holdTracker (the only writers of
+// trk.Progress and trk.Config).
 
 // peerProgress is one entry of raft.peers. The Progress lives in the entry
 // itself (prog, which pr points to and trk.Progress maps to): a heartbeat
@@ -27,15 +27,15 @@ type peerProgress struct {
 	prog tracker.Progress
 }
 
-// Only a leader and a (pre-)candidate keep a Progress per peer: the leader
-// paces replication with them, the candidate tallies votes over them. A
-// follower keeps none (trk.Progress and peers are nil): with thousands of
-// idle groups per process, the map and the array were a quarter of what an
-// idle follower held. Nor does it keep the tracker's sets: its
-// configuration is a compactConf (r.conf), and trk.Config is empty.
-// becomeFollower drops and compacts them, and the other roles rebuild them
-// (holdProgress); a follower that needs them anyway (a conf change to
-// plan, WithProgress, Status) gets fresh ones.
+// Only a leader and a (pre-)candidate keep a tracker: the configuration's
+// sets and a Progress per peer, with which the leader paces replication
+// and the candidate tallies votes. A follower keeps neither the tracker
+// nor peers, only its configuration as a compactConf (r.conf): with
+// thousands of idle groups per process, the Progress map, the peers
+// array, a map per set and the tracker itself were over half of what an
+// idle follower held. becomeFollower drops them (dropTracker), and the
+// other roles rebuild them (holdTracker); a follower that needs them
+// anyway (a conf change to plan, WithProgress, Status) gets fresh ones.
 
 // indexPeers rebuilds r.peers, moving every Progress into it, and points
 // trk.Progress at the moved ones. The configuration was just installed, so
@@ -61,26 +61,32 @@ func (r *raft) indexPeers() {
 	r.peers = peers
 }
 
-// dropProgress lets a follower's Progresses go.
-// and keeps its configuration compact.
-func (r *raft) dropProgress() {
-	r.trk.Progress = nil
-	r.peers = nil
-	if r.conf == nil {
-		c := compactConfig(&r.trk.Config)
-		r.conf, r.trk.Config = &c, tracker.Config{}
+// dropTracker lets a follower's tracker and peers go, keeping the
+// configuration compact.
+func (r *raft) dropTracker() {
+	if r.trk != nil {
+		r.installCompact(&r.trk.Config)
 	}
 }
 
-// holdProgress gives a node about to campaign or lead the tracker's sets
-// and a Progress per peer, if it has none, as reset would leave them.
-func (r *raft) holdProgress() {
-	if r.conf != nil {
-		r.trk.Config, r.conf = r.conf.config(), nil
-	}
-	if r.trk.Progress == nil {
+// installCompact makes cfg a follower's configuration.
+func (r *raft) installCompact(cfg *tracker.Config) {
+	c := compactConfig(cfg)
+	r.conf, r.trk, r.peers = &c, nil, nil
+}
+
+// holdTracker gives a node about to campaign or lead a tracker, if it has
+// none, with a Progress per peer as reset would leave them.
+func (r *raft) holdTracker() {
+	if r.trk == nil {
+		r.trk, r.conf = r.newTracker(r.conf.config()), nil
 		r.peers, r.trk.Progress = r.freshProgress()
 	}
+}
+
+// newTracker returns a tracker of cfg with no Progresses.
+func (r *raft) newTracker(cfg tracker.Config) *tracker.ProgressTracker {
+	return &tracker.ProgressTracker{Config: cfg, MaxInflight: r.cfg.MaxInflightMsgs, MaxInflightBytes: r.cfg.MaxInflightBytes}
 }
 
 // config returns a copy of the configuration, whatever its form.
@@ -94,8 +100,7 @@ func (r *raft) config() tracker.Config {
 // confState returns the configuration as the tracker renders it.
 func (r *raft) confState() pb.ConfState {
 	if r.conf != nil {
-		t := tracker.ProgressTracker{Config: r.conf.config()}
-		return t.ConfState()
+		return r.newTracker(r.conf.config()).ConfState()
 	}
 	return r.trk.ConfState()
 }
@@ -133,7 +138,7 @@ func (r *raft) freshProgress() ([]peerProgress, tracker.ProgressMap) {
 	prs := make(tracker.ProgressMap, len(ids))
 	for i, id := range ids {
 		p := &peers[i]
-		learner := inSet(r.trk.Learners, id) || (r.conf != nil && r.conf.has(confLearners, id))
+		learner := (r.trk != nil && inSet(r.trk.Learners, id)) || (r.conf != nil && r.conf.has(confLearners, id))
 		p.id, p.prog = id, tracker.Progress{Next: next, IsLearner: learner}
 		if id == r.id {
 			p.prog.Match = r.raftLog.unstable.prev.index
@@ -147,13 +152,10 @@ func (r *raft) freshProgress() ([]peerProgress, tracker.ProgressMap) {
 // isMember reports whether id is in the configuration, as a voter of
 // either half or a learner; these are the peers a leader tracks.
 func (r *raft) isMember(id uint64) bool {
-	if r.trk.Progress != nil {
+	if r.trk != nil {
 		return r.trk.Progress[id] != nil
 	}
-	if r.conf != nil {
-		return slices.Contains(r.conf.ids, id)
-	}
-	return r.isVoter(id) || inSet(r.trk.Learners, id) || inSet(r.trk.LearnersNext, id)
+	return slices.Contains(r.conf.ids, id)
 }
 
 // isVoter reports whether id votes in either half of the configuration.
@@ -175,7 +177,7 @@ func inSet[M ~map[uint64]struct{}](m M, id uint64) bool {
 func (r *raft) openInflights() {
 	for _, p := range r.peers {
 		if p.id != r.id {
-			p.pr.Inflights = tracker.NewInflights(r.trk.MaxInflight, r.trk.MaxInflightBytes)
+			p.pr.Inflights = tracker.NewInflights(r.cfg.MaxInflightMsgs, r.cfg.MaxInflightBytes)
 		}
 	}
 }

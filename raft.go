@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 
-	"github.com/tickraft/raft/confchange"
 	pb "github.com/tickraft/raft/raftpb"
 	"github.com/tickraft/raft/tracker"
 )
@@ -29,8 +28,8 @@ type raft struct {
 	term             uint64
 	vote             uint64
 	lead             uint64
-	cfg              nodeConfig
 	lease            leaseState
+	cfg              nodeConfig
 	// raftLog is inline: one allocation for the node and its log (see
 	// TestRaftStructSize).
 	raftLog raftLog
@@ -44,9 +43,10 @@ type raft struct {
 	peers      []peerProgress
 	readStates []ReadState
 
-	trk tracker.ProgressTracker
-	// conf is a follower's configuration; trk.Config is then empty. Nil
-	// in the other roles (see peers.go).
+	// trk is the configuration and a Progress per peer, nil on a
+	// follower, which keeps only conf, its configuration in compact form;
+	// exactly one of the two is set (see peers.go).
+	trk  *tracker.ProgressTracker
 	conf *compactConf
 	// reads is nil until this node leads and serves a ReadIndex request.
 	reads *readIndexQueue
@@ -84,14 +84,11 @@ func newRaft(c *Config) (*raft, error) {
 	r := &raft{
 		id:      cfg.ID,
 		raftLog: *rlog,
-		trk:     tracker.MakeProgressTracker(cfg.MaxInflightMsgs, cfg.MaxInflightBytes),
 		rng:     *rand.NewPCG(cfg.RandSeed, cfg.RandSeed^0x5bd1e995),
 		cfg:     cfg.nodeConfig(),
 		logger:  cfg.Logger,
 	}
-	// No election yet: RecordVote makes the map when a vote comes.
-	r.trk.Votes = nil
-	conf, prs, err := confchange.Restore(confchange.Changer{Tracker: r.trk, LastIndex: r.raftLog.lastIndex()}, cs)
+	conf, prs, err := r.restoreConfig(cs, r.raftLog.lastIndex())
 	if err != nil {
 		return nil, fmt.Errorf("restoring the configuration %s: %w", cs.String(), err)
 	}
@@ -194,7 +191,7 @@ func (r *raft) reset(term uint64) {
 	r.heartbeatElapsed = 0
 	r.resetRandomizedElectionTimeout()
 	r.abortLeaderTransfer()
-	if len(r.trk.Votes) > 0 {
+	if r.trk != nil && len(r.trk.Votes) > 0 {
 		r.trk.Votes = nil // RecordVote makes a new map when needed
 	}
 	last := r.raftLog.lastIndex()
@@ -224,7 +221,7 @@ func (r *raft) pastElectionTimeout() bool {
 
 func (r *raft) becomeFollower(term, lead uint64) {
 	r.reset(term)
-	r.dropProgress()
+	r.dropTracker()
 	r.lead = lead
 	r.state = StateFollower
 	r.logger.Infof("%x became follower at term %d", r.id, r.term)

@@ -179,7 +179,7 @@ func (rn *RawNode) BasicStatus() BasicStatus { return getBasicStatus(rn.raft) }
 // candidate.
 func (rn *RawNode) WithProgress(visitor func(id uint64, typ ProgressType, pr tracker.Progress)) {
 	peers := rn.raft.peers
-	if rn.raft.trk.Progress == nil {
+	if rn.raft.trk == nil {
 		peers, _ = rn.raft.freshProgress()
 	}
 	for _, pe := range peers {

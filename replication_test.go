@@ -226,7 +226,7 @@ func TestSelfProgress(t *testing.T) {
 		if r.selfProgress() != nil || r.isMember(tc.id) != tc.member {
 			t.Errorf("voters %v, id %d: follower's selfProgress %p, isMember %v; want none, %v", tc.voters, tc.id, r.selfProgress(), r.isMember(tc.id), tc.member)
 		}
-		r.holdProgress()
+		r.holdTracker()
 		if r.isMember(tc.id) != tc.member {
 			t.Errorf("voters %v, id %d: isMember %v over Progresses, want %v", tc.voters, tc.id, r.isMember(tc.id), tc.member)
 		}

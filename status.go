@@ -49,7 +49,7 @@ func getStatus(r *raft) Status {
 			if p.Inflights == nil {
 				// The leader keeps no window for itself; v3.6 shows an
 				// empty one for every peer.
-				p.Inflights = tracker.NewInflights(r.trk.MaxInflight, r.trk.MaxInflightBytes)
+				p.Inflights = tracker.NewInflights(r.cfg.MaxInflightMsgs, r.cfg.MaxInflightBytes)
 			}
 			s.Progress[id] = p
 		})
