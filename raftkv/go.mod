@@ -5,6 +5,7 @@ go 1.26.0
 replace github.com/tickraft/raft => ../
 
 require (
+	github.com/google/btree v1.1.3
 	github.com/prometheus/client_golang v1.20.5
 	github.com/tickraft/raft v0.0.0-00010101000000-000000000000
 	go.etcd.io/bbolt v1.5.0
@@ -13,6 +14,7 @@ require (
 	go.uber.org/zap v1.27.0
 	golang.org/x/sys v0.49.0
 	google.golang.org/grpc v1.83.2
+	google.golang.org/protobuf v1.36.12
 )
 
 require (
@@ -34,5 +36,4 @@ require (
 	golang.org/x/text v0.43.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20260803160001-6ac0973c030d // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260803160001-6ac0973c030d // indirect
-	google.golang.org/protobuf v1.36.12 // indirect
 )

@@ -87,6 +87,9 @@ func (s *KV) stageLocked(entries []raftpb.Entry) ([]Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("kv: beginning a write transaction: %w", err)
 		}
+		// The writer's index is a copy-on-write clone: readers keep the
+		// committed one untouched until Commit publishes this one.
+		base.idx = base.idx.Clone()
 		s.open = &openTx{tx: tx, st: base}
 	}
 	next := base
@@ -125,12 +128,17 @@ func (s *KV) commitLocked() (Position, error) {
 		return s.cur.Load().applied, nil
 	}
 	s.open = nil
+	st := o.st
+	s.pubMu.Lock()
 	// A failed Commit has rolled the transaction back.
-	if err := o.tx.Commit(); err != nil {
+	err := o.tx.Commit()
+	if err == nil {
+		s.cur.Store(&st)
+	}
+	s.pubMu.Unlock()
+	if err != nil {
 		return Position{}, fmt.Errorf("kv: committing entries up to %d: %w", o.st.applied.Index, err)
 	}
-	st := o.st
-	s.cur.Store(&st)
 	s.commits.Add(1)
 	return st.applied, nil
 }

@@ -122,11 +122,12 @@ func liveKeys(t testing.TB, s *KV) []string {
 	return out
 }
 
-// dump renders every bucket's raw content, so two databases with equal
-// dumps hold identical state.
+// dump renders every bucket's raw content and the committed key index,
+// so two stores with equal dumps hold identical state.
 func dump(t testing.TB, s *KV) string {
 	t.Helper()
 	var buf bytes.Buffer
+	buf.WriteString(renderIndex(s.cur.Load().idx))
 	err := s.view(func(tx *bbolt.Tx) error {
 		for _, name := range allBuckets {
 			fmt.Fprintf(&buf, "[%s]\n", name)
@@ -143,5 +144,16 @@ func dump(t testing.TB, s *KV) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return buf.String()
+}
+
+// renderIndex renders every entry of an index, in key order.
+func renderIndex(idx *keyIndex) string {
+	var buf bytes.Buffer
+	buf.WriteString("[index]\n")
+	idx.Ascend(func(e indexEntry) bool {
+		fmt.Fprintf(&buf, "%q c%d m%d.%d v%d l%d\n", e.key, e.create, e.mod, e.sub, e.version, e.lease)
+		return true
+	})
 	return buf.String()
 }

@@ -50,7 +50,11 @@ func compactHistory(tx *bbolt.Tx, st *state, keep int64) error {
 }
 
 // dropHistory deletes the events of revisions up to floor, if not gone
-// already, and records floor as the compacted revision.
+// already, and records floor as the compacted revision. The latest event
+// of each live key stays: it holds the key's value, and the index is
+// rebuilt from it. A later write of the key drops it (writer.supersede),
+// so the events at or below the compacted revision are always exactly
+// those, and each call only walks the revisions it compacts.
 func dropHistory(tx *bbolt.Tx, st *state, floor int64) error {
 	if floor <= st.compacted {
 		return nil
@@ -58,7 +62,17 @@ func dropHistory(tx *bbolt.Tx, st *state, floor int64) error {
 	b := tx.Bucket(bucketHistory)
 	var doomed [][]byte
 	c := b.Cursor()
-	for k, _ := c.First(); k != nil && int64(binary.BigEndian.Uint64(k)) <= floor; k, _ = c.Next() {
+	for k, v := c.Seek(historyKey(st.compacted+1, 0)); k != nil && int64(binary.BigEndian.Uint64(k)) <= floor; k, v = c.Next() {
+		rev, sub := int64(binary.BigEndian.Uint64(k)), binary.BigEndian.Uint32(k[8:])
+		e, deleted, err := scanEntry(v, rev, sub)
+		if err != nil {
+			return fmt.Errorf("kv: compacting: history event %x: %w", k, err)
+		}
+		if !deleted {
+			if live, ok := st.idx.Get(e); ok && live.mod == rev && live.sub == sub {
+				continue
+			}
+		}
 		doomed = append(doomed, bytes.Clone(k))
 	}
 	for _, k := range doomed {

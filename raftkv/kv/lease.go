@@ -151,12 +151,7 @@ func freeLeaseID(leases *bbolt.Bucket, index uint64) int64 {
 
 // revoke deletes the lease and every key attached to it at one revision.
 func (a *applier) revoke(id int64) (int, error) {
-	w := &writer{
-		keys:    a.tx.Bucket(bucketKeys),
-		history: a.tx.Bucket(bucketHistory),
-		leases:  a.tx.Bucket(bucketLeaseKey),
-		rev:     a.st.revision + 1,
-	}
+	w := a.writer()
 	attached, err := leaseKeys(w.leases, id)
 	if err != nil {
 		return 0, err

@@ -173,6 +173,22 @@ func TestRandomAgainstModel(t *testing.T) {
 					t.Fatalf("state\n%q\nmodel\n%q", got, want)
 				}
 				checkRandomRange(t, r, s, m)
+				// Compaction and reopening (which rebuilds the key index
+				// from the history) must not change what is read.
+				if r.IntN(3) == 0 && m.rev > s.CompactedRevision()+1 {
+					if res := mustApply(t, s, l.cmd(t, compactCmd(m.rev)).take()); res[0].Err != nil {
+						t.Fatalf("compact %d: %v", m.rev, res[0].Err)
+					}
+				}
+				if r.IntN(3) == 0 {
+					if err := s.Close(); err != nil {
+						t.Fatal(err)
+					}
+					s = openAt(t, s.path, Options{NoSync: true})
+				}
+				if got, want := liveKeys(t, s), m.lines(); !slices.Equal(got, want) {
+					t.Fatalf("after compacting or reopening: state\n%q\nmodel\n%q", got, want)
+				}
 			}
 		})
 	}

@@ -23,23 +23,21 @@ func (s *KV) Range(req *etcdserverpb.RangeRequest) (*etcdserverpb.RangeResponse,
 		return nil, ErrEmptyKey
 	}
 	var resp *etcdserverpb.RangeResponse
-	err := s.view(func(tx *bbolt.Tx) error {
-		st, err := loadState(tx)
-		if err != nil {
-			return err
-		}
+	err := s.read(func(st *state, tx *bbolt.Tx) error {
 		if err := checkReadRevision(st, req.Revision); err != nil {
 			return err
 		}
-		seq := bucketSeq(tx.Bucket(bucketKeys), req.Key, req.RangeEnd)
+		v := store{idx: st.idx, history: tx.Bucket(bucketHistory)}
+		seq := indexSeq(v, req.Key, req.RangeEnd)
 		if req.Revision != 0 && req.Revision < st.revision {
-			past, err := keysAt(tx, req.Key, req.RangeEnd, req.Revision)
+			past, err := keysAt(v, req.Key, req.RangeEnd, req.Revision)
 			if err != nil {
 				return err
 			}
 			seq = sliceSeq(past)
 		}
-		if resp, err = selectRange(seq, req); err != nil {
+		var err error
+		if resp, err = selectRange(v, seq, req); err != nil {
 			return err
 		}
 		resp.Header = &etcdserverpb.ResponseHeader{Revision: st.revision}
@@ -63,20 +61,21 @@ func checkReadRevision(st *state, rev int64) error {
 }
 
 // kvSeq yields the key-values of a range in ascending key order, each
-// either still encoded (k, v) or already decoded (kv non-nil), so that a
-// count-only read of the current keys decodes nothing.
-type kvSeq func(yield func(k, v []byte, kv *mvccpb.KeyValue) (bool, error)) error
+// either as an index entry whose value is not read yet (kv nil) or
+// already read, so that a count-only read of the current keys reads no
+// values.
+type kvSeq func(yield func(e indexEntry, kv *mvccpb.KeyValue) (bool, error)) error
 
-func bucketSeq(b *bbolt.Bucket, key, end []byte) kvSeq {
-	return func(yield func(k, v []byte, kv *mvccpb.KeyValue) (bool, error)) error {
-		return forEachInRange(b, key, end, func(k, v []byte) (bool, error) { return yield(k, v, nil) })
+func indexSeq(v store, key, end []byte) kvSeq {
+	return func(yield func(e indexEntry, kv *mvccpb.KeyValue) (bool, error)) error {
+		return v.each(key, end, func(e indexEntry) (bool, error) { return yield(e, nil) })
 	}
 }
 
 func sliceSeq(kvs []*mvccpb.KeyValue) kvSeq {
-	return func(yield func(k, v []byte, kv *mvccpb.KeyValue) (bool, error)) error {
+	return func(yield func(e indexEntry, kv *mvccpb.KeyValue) (bool, error)) error {
 		for _, kv := range kvs {
-			if more, err := yield(kv.Key, nil, kv); err != nil || !more {
+			if more, err := yield(indexEntry{}, kv); err != nil || !more {
 				return err
 			}
 		}
@@ -84,17 +83,14 @@ func sliceSeq(kvs []*mvccpb.KeyValue) kvSeq {
 	}
 }
 
-// rangeKeys answers a range request from the current keys.
-func rangeKeys(keys *bbolt.Bucket, req *etcdserverpb.RangeRequest) (*etcdserverpb.RangeResponse, error) {
-	return selectRange(bucketSeq(keys, req.Key, req.RangeEnd), req)
-}
-
 // selectRange answers a range request from seq, with etcd's rules: Count is
 // the number of keys in the range before limit and filters; the revision
 // filters and any order other than ascending key need the whole range,
 // which is then filtered, sorted and cut to Limit.
-func selectRange(seq kvSeq, req *etcdserverpb.RangeRequest) (*etcdserverpb.RangeResponse, error) {
+func selectRange(v store, seq kvSeq, req *etcdserverpb.RangeRequest) (*etcdserverpb.RangeResponse, error) {
 	order := effectiveOrder(req)
+	// A keys-only read needs values only to sort by them.
+	needValue := !req.KeysOnly || req.SortTarget == etcdserverpb.RangeRequest_VALUE
 	filtered := req.MinModRevision != 0 || req.MaxModRevision != 0 ||
 		req.MinCreateRevision != 0 || req.MaxCreateRevision != 0
 	// Without sorting or filtering, the first Limit keys are the answer; one
@@ -105,14 +101,14 @@ func selectRange(seq kvSeq, req *etcdserverpb.RangeRequest) (*etcdserverpb.Range
 	}
 	resp := &etcdserverpb.RangeResponse{}
 	var kvs []*mvccpb.KeyValue
-	err := seq(func(k, v []byte, kv *mvccpb.KeyValue) (bool, error) {
+	err := seq(func(e indexEntry, kv *mvccpb.KeyValue) (bool, error) {
 		resp.Count++
 		if req.CountOnly || (fetch > 0 && int64(len(kvs)) >= fetch) {
 			return true, nil
 		}
 		if kv == nil {
 			var err error
-			if kv, err = decodeKV(k, v); err != nil {
+			if kv, err = v.load(e, needValue); err != nil {
 				return false, err
 			}
 		}
@@ -138,7 +134,7 @@ func selectRange(seq kvSeq, req *etcdserverpb.RangeRequest) (*etcdserverpb.Range
 	return resp, nil
 }
 
-// effectiveOrder is the sort actually needed: keys come out of bbolt in
+// effectiveOrder is the sort actually needed: keys come out of the index in
 // ascending order, and a target other than the key with no order means
 // ascending, as in etcd.
 func effectiveOrder(req *etcdserverpb.RangeRequest) etcdserverpb.RangeRequest_SortOrder {

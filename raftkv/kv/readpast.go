@@ -10,22 +10,22 @@ import (
 )
 
 // keysAt rebuilds the range [key, end) as it stood at rev, in key order.
-// Only the current keys are stored, so it walks the events after rev: a key
+// The index holds only the current keys, so it walks the events after rev: a key
 // changed since then stood at rev as the previous value of its first later
 // event, or did not exist if that event has none. Keys with no later event
 // are unchanged. The caller has checked that rev is above the compacted
 // revision, so no event after rev is missing.
-func keysAt(tx *bbolt.Tx, key, end []byte, rev int64) ([]*mvccpb.KeyValue, error) {
-	past, err := firstPrevsAfter(tx.Bucket(bucketHistory), key, end, rev)
+func keysAt(v store, key, end []byte, rev int64) ([]*mvccpb.KeyValue, error) {
+	past, err := firstPrevsAfter(v.history, key, end, rev)
 	if err != nil {
 		return nil, err
 	}
 	var out []*mvccpb.KeyValue
-	err = forEachInRange(tx.Bucket(bucketKeys), key, end, func(k, v []byte) (bool, error) {
-		if _, changed := past[string(k)]; changed {
+	err = v.each(key, end, func(e indexEntry) (bool, error) {
+		if _, changed := past[e.key]; changed {
 			return true, nil
 		}
-		kv, err := decodeKV(k, v)
+		kv, err := v.value(e)
 		out = append(out, kv)
 		return err == nil, err
 	})
@@ -65,7 +65,7 @@ func firstPrevsAfter(history *bbolt.Bucket, key, end []byte, rev int64) (map[str
 	return past, nil
 }
 
-// keyInRange is forEachInRange's notion of the range [key, end) for one key.
+// keyInRange is store.each's notion of the range [key, end) for one key.
 func keyInRange(k, key, end []byte) bool {
 	switch {
 	case len(end) == 0:

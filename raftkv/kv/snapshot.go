@@ -141,12 +141,20 @@ func checkSnapshotFile(path string) (err error) {
 		if first != nil {
 			return first
 		}
+		if err := checkFormat(tx); err != nil {
+			return err
+		}
 		for _, name := range allBuckets {
 			if tx.Bucket(name) == nil {
 				return fmt.Errorf("missing bucket %q", name)
 			}
 		}
-		_, err := loadState(tx)
+		if _, err := loadState(tx); err != nil {
+			return err
+		}
+		// Opening builds the index the same way; a history it cannot
+		// read must be refused while the current state is still here.
+		_, err := buildIndex(tx)
 		return err
 	})
 }

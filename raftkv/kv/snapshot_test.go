@@ -25,7 +25,7 @@ func TestSnapshotRestore(t *testing.T) {
 	val := bytes.Repeat([]byte("v"), 4096)
 	l := &log{}
 	for i := range 400 {
-		c := putCmd(fmt.Sprintf("key%04d", i%300), string(val[:1024+i]))
+		c := putCmd(fmt.Sprintf("key%04d", i%300), string(val[:2048+i]))
 		c.SessionID, c.Seq = 1, uint64(i+1)
 		l.cmd(t, c)
 		if i%50 == 49 {

@@ -16,8 +16,7 @@ import (
 // data next to them.
 var (
 	bucketMeta     = []byte("meta")       // the keys below → 8-byte big-endian values
-	bucketKeys     = []byte("keys")       // key → mvccpb.KeyValue without its Key field
-	bucketHistory  = []byte("history")    // revision(8) ‖ sub(4) → mvccpb.Event
+	bucketHistory  = []byte("history")    // revision(8) ‖ sub(4) → mvccpb.Event: the only value store
 	bucketSessions = []byte("sessions")   // session id(8) → seq(8) ‖ ResponseOp
 	bucketLeases   = []byte("leases")     // lease id(8) → ttl(8) ‖ remaining ttl(8)
 	bucketLeaseKey = []byte("lease_keys") // lease id(8) ‖ key → empty: the keys attached
@@ -26,11 +25,22 @@ var (
 	metaAppliedTerm  = []byte("applied_term")
 	metaRevision     = []byte("revision")
 	metaCompacted    = []byte("compacted_revision")
+	metaFormat       = []byte("storage_format")
+
+	// bucketOldKeys is format 1's bucket of current values keyed by key.
+	bucketOldKeys = []byte("keys")
 )
+
+// storageFormat is the layout this code reads and writes: format 2 keeps
+// values only in the history, keyed by revision, with the key index in
+// memory. Format 1 (no storage_format in meta) also kept a keys bucket
+// and dropped the events of live keys at compaction, so its history
+// cannot rebuild the index.
+const storageFormat = 2
 
 const defaultMmapBytes = 1 << 30
 
-var allBuckets = [][]byte{bucketMeta, bucketKeys, bucketHistory, bucketSessions, bucketLeases, bucketLeaseKey}
+var allBuckets = [][]byte{bucketMeta, bucketHistory, bucketSessions, bucketLeases, bucketLeaseKey}
 
 // Options configure a KV.
 type Options struct {
@@ -50,11 +60,14 @@ type Options struct {
 	NoSync bool
 }
 
-// state is the meta bucket's content as of the last committed transaction.
+// state is the meta bucket's content as of the last committed
+// transaction, and the key index of that transaction (nil in a state
+// read from meta alone).
 type state struct {
 	applied   Position
 	revision  int64
 	compacted int64
+	idx       *keyIndex
 }
 
 // openTx is the write transaction Stage applies into until Commit, and
@@ -82,6 +95,12 @@ type KV struct {
 	cur atomic.Pointer[state]
 	// commits counts Apply's write transactions, for benchmarks.
 	commits atomic.Uint64
+	// pubMu is held for writing while a commit becomes visible in bbolt
+	// and in cur; a reader that found the two apart waits on it.
+	pubMu sync.RWMutex
+	// beforeBegin, if set, runs between a reader's load of cur and its
+	// bbolt transaction (tests use it to commit in between).
+	beforeBegin func()
 }
 
 var _ StateMachine = (*KV)(nil)
@@ -119,7 +138,10 @@ func (s *KV) openDB() error {
 		if err := initBuckets(tx); err != nil {
 			return err
 		}
-		st, err = loadState(tx)
+		if st, err = loadState(tx); err != nil {
+			return err
+		}
+		st.idx, err = buildIndex(tx)
 		return err
 	})
 	if err != nil {
@@ -132,16 +154,43 @@ func (s *KV) openDB() error {
 }
 
 // initBuckets creates missing buckets and starts a fresh store at revision
-// 1, as etcd does, so the first write is revision 2.
+// 1, as etcd does, so the first write is revision 2. It refuses a
+// database in another storage format before changing anything.
 func initBuckets(tx *bbolt.Tx) error {
+	fresh := tx.Bucket(bucketMeta) == nil || tx.Bucket(bucketMeta).Get(metaRevision) == nil
+	if !fresh {
+		if err := checkFormat(tx); err != nil {
+			return err
+		}
+	}
 	for _, name := range allBuckets {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err
 		}
 	}
+	if !fresh {
+		return nil
+	}
 	meta := tx.Bucket(bucketMeta)
-	if meta.Get(metaRevision) == nil {
-		return meta.Put(metaRevision, u64bytes(1))
+	if err := meta.Put(metaFormat, u64bytes(storageFormat)); err != nil {
+		return err
+	}
+	return meta.Put(metaRevision, u64bytes(1))
+}
+
+// checkFormat refuses a database this code cannot read.
+func checkFormat(tx *bbolt.Tx) error {
+	var v []byte
+	if meta := tx.Bucket(bucketMeta); meta != nil {
+		v = meta.Get(metaFormat)
+	}
+	switch {
+	case v == nil && tx.Bucket(bucketOldKeys) != nil:
+		return errors.New("database is in storage format 1 (a keys bucket), written by an older raftkv; " +
+			"this raftkv reads only format 2: run the older raftkv on this data, or copy its keys into a " +
+			"cluster started empty with this version (for example with etcdctl make-mirror)")
+	case len(v) != 8 || binary.BigEndian.Uint64(v) != storageFormat:
+		return fmt.Errorf("database has storage format %x, this raftkv reads only format %d", v, storageFormat)
 	}
 	return nil
 }
@@ -221,6 +270,53 @@ func (s *KV) Close() error {
 	err := s.db.Close()
 	s.db = nil
 	return errors.Join(cerr, err)
+}
+
+// read runs fn with the committed state and a read transaction of the
+// same commit, so that every value st.idx points at is in tx. A commit
+// lands in bbolt just before cur, so a reader can find the two apart; it
+// then tries once more under pubMu, which no commit holds meanwhile.
+func (s *KV) read(fn func(st *state, tx *bbolt.Tx) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.db == nil {
+		return ErrClosed
+	}
+	for _, locked := range []bool{false, true} {
+		st, tx, err := s.beginPaired(locked)
+		if err != nil {
+			return err
+		}
+		if tx == nil {
+			continue
+		}
+		defer tx.Rollback()
+		return fn(st, tx)
+	}
+	return errors.New("kv: the committed state does not match the database under pubMu; this is a bug")
+}
+
+// beginPaired begins a read transaction and returns it with cur if both
+// reflect the same commit; otherwise it returns a nil transaction.
+func (s *KV) beginPaired(locked bool) (*state, *bbolt.Tx, error) {
+	if locked {
+		s.pubMu.RLock()
+		defer s.pubMu.RUnlock()
+	}
+	st := s.cur.Load()
+	if s.beforeBegin != nil && !locked {
+		s.beforeBegin()
+	}
+	tx, err := s.db.Begin(false)
+	if err != nil {
+		return nil, nil, fmt.Errorf("kv: beginning a read transaction: %w", err)
+	}
+	disk, err := loadState(tx)
+	if err != nil || disk.applied != st.applied {
+		tx.Rollback()
+		return nil, nil, err
+	}
+	return st, tx, nil
 }
 
 // view runs fn in a read transaction on the open database.

@@ -3,7 +3,6 @@ package kv
 import (
 	"bytes"
 
-	"go.etcd.io/bbolt"
 	"go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 )
@@ -17,7 +16,7 @@ type txnPath struct {
 }
 
 func (w *writer) plan(t *etcdserverpb.TxnRequest) (*txnPath, error) {
-	ok, err := compareAll(w.keys, t.Compare)
+	ok, err := compareAll(w.store, t.Compare)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +69,7 @@ func (w *writer) txn(t *etcdserverpb.TxnRequest, p *txnPath) (*etcdserverpb.TxnR
 		switch r := op.Request.(type) {
 		case *etcdserverpb.RequestOp_RequestRange:
 			var rr *etcdserverpb.RangeResponse
-			rr, err = rangeKeys(w.keys, r.RequestRange)
+			rr, err = selectRange(w.store, indexSeq(w.store, r.RequestRange.Key, r.RequestRange.RangeEnd), r.RequestRange)
 			out.Response = &etcdserverpb.ResponseOp_ResponseRange{ResponseRange: rr}
 		case *etcdserverpb.RequestOp_RequestPut:
 			var pr *etcdserverpb.PutResponse
@@ -95,9 +94,9 @@ func (w *writer) txn(t *etcdserverpb.TxnRequest, p *txnPath) (*etcdserverpb.TxnR
 }
 
 // compareAll reports whether every compare holds.
-func compareAll(keys *bbolt.Bucket, cmps []*etcdserverpb.Compare) (bool, error) {
+func compareAll(v store, cmps []*etcdserverpb.Compare) (bool, error) {
 	for _, c := range cmps {
-		ok, err := compare(keys, c)
+		ok, err := compare(v, c)
 		if err != nil || !ok {
 			return false, err
 		}
@@ -109,10 +108,10 @@ func compareAll(keys *bbolt.Bucket, cmps []*etcdserverpb.Compare) (bool, error) 
 // holds for every key in the range. Over an empty range a value compare
 // fails (a missing value cannot be told from an empty one) and the others
 // compare against zero, so "version = 0" tests that a key is absent.
-func compare(keys *bbolt.Bucket, c *etcdserverpb.Compare) (bool, error) {
+func compare(v store, c *etcdserverpb.Compare) (bool, error) {
 	found, ok := false, true
-	err := forEachInRange(keys, c.Key, c.RangeEnd, func(k, v []byte) (bool, error) {
-		kv, err := decodeKV(k, v)
+	err := v.each(c.Key, c.RangeEnd, func(e indexEntry) (bool, error) {
+		kv, err := v.load(e, c.Target == etcdserverpb.Compare_VALUE)
 		if err != nil {
 			return false, err
 		}

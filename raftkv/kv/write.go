@@ -8,28 +8,40 @@ import (
 	"go.etcd.io/etcd/api/v3/mvccpb"
 )
 
+// historyFill is the history bucket's split point (bbolt's FillPercent).
+const historyFill = 1.0
+
 // writer performs one request's writes. All of them share one revision,
-// rev, which becomes the store's revision only if something changed.
+// rev, which becomes the store's revision only if something changed. Its
+// store is the staged index and the write transaction's history.
 type writer struct {
-	keys    *bbolt.Bucket
-	history *bbolt.Bucket
-	leases  *bbolt.Bucket // lease_keys: which keys each lease holds
-	tx      *bbolt.Tx
-	rev     int64
-	sub     uint32
-	changed bool
+	store
+	leases    *bbolt.Bucket // lease_keys: which keys each lease holds
+	tx        *bbolt.Tx
+	rev       int64
+	compacted int64
+	sub       uint32
+	changed   bool
+}
+
+func (a *applier) writer() *writer {
+	history := a.tx.Bucket(bucketHistory)
+	// Events are appended in increasing key order, so a full leaf stays full: splitting
+	// at bbolt's default half would write twice the pages per commit.
+	history.FillPercent = historyFill
+	return &writer{
+		store:     store{idx: a.st.idx, history: history},
+		leases:    a.tx.Bucket(bucketLeaseKey),
+		tx:        a.tx,
+		rev:       a.st.revision + 1,
+		compacted: a.st.compacted,
+	}
 }
 
 // execute runs a validated command. reqErr is the request's own failure
 // (state untouched); err is a storage failure that aborts the batch.
 func (a *applier) execute(cmd *Command) (resp *etcdserverpb.ResponseOp, reqErr, err error) {
-	w := &writer{
-		keys:    a.tx.Bucket(bucketKeys),
-		history: a.tx.Bucket(bucketHistory),
-		leases:  a.tx.Bucket(bucketLeaseKey),
-		tx:      a.tx,
-		rev:     a.st.revision + 1,
-	}
+	w := a.writer()
 	// Every check that can fail a request runs before the first write, so a
 	// failed request never leaves half its writes behind.
 	switch {
@@ -72,7 +84,7 @@ func (w *writer) checkPut(p *etcdserverpb.PutRequest) (reqErr, err error) {
 		return err, nil
 	}
 	if p.IgnoreValue || p.IgnoreLease {
-		if w.keys.Get(p.Key) == nil {
+		if _, ok := w.get(p.Key); !ok {
 			return ErrKeyNotFound, nil
 		}
 	}
@@ -80,9 +92,13 @@ func (w *writer) checkPut(p *etcdserverpb.PutRequest) (reqErr, err error) {
 }
 
 func (w *writer) put(p *etcdserverpb.PutRequest) (*etcdserverpb.PutResponse, error) {
-	prev, err := getKV(w.keys, p.Key)
-	if err != nil {
-		return nil, err
+	old, had := w.get(p.Key)
+	var prev *mvccpb.KeyValue
+	if had {
+		var err error
+		if prev, err = w.value(old); err != nil {
+			return nil, err
+		}
 	}
 	kv := &mvccpb.KeyValue{
 		Key:            bytes.Clone(p.Key),
@@ -105,12 +121,18 @@ func (w *writer) put(p *etcdserverpb.PutRequest) (*etcdserverpb.PutResponse, err
 			kv.Value = prev.Value
 		}
 	}
-	if err := putKV(w.keys, kv); err != nil {
-		return nil, err
-	}
+	sub := w.sub
 	if err := w.record(&mvccpb.Event{Type: mvccpb.PUT, Kv: kv, PrevKv: prev}); err != nil {
 		return nil, err
 	}
+	if had {
+		if err := w.supersede(old); err != nil {
+			return nil, err
+		}
+	}
+	w.idx.ReplaceOrInsert(indexEntry{
+		key: string(kv.Key), create: kv.CreateRevision, mod: w.rev, version: kv.Version, lease: kv.Lease, sub: sub,
+	})
 	resp := &etcdserverpb.PutResponse{}
 	if p.PrevKv {
 		resp.PrevKv = prev
@@ -119,19 +141,24 @@ func (w *writer) put(p *etcdserverpb.PutRequest) (*etcdserverpb.PutResponse, err
 }
 
 func (w *writer) deleteRange(d *etcdserverpb.DeleteRangeRequest) (*etcdserverpb.DeleteRangeResponse, error) {
-	var victims []*mvccpb.KeyValue
-	err := forEachInRange(w.keys, d.Key, d.RangeEnd, func(k, v []byte) (bool, error) {
-		kv, err := decodeKV(k, v)
-		victims = append(victims, kv)
-		return true, err
+	var doomed []indexEntry
+	err := w.each(d.Key, d.RangeEnd, func(e indexEntry) (bool, error) {
+		doomed = append(doomed, e)
+		return true, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	// Deleting after the scan: bbolt cursors may skip keys when the bucket
-	// changes under them.
-	for _, prev := range victims {
-		if err := w.keys.Delete(prev.Key); err != nil {
+	// Deleting after the scan: the tree must not change under its iterator.
+	var victims []*mvccpb.KeyValue
+	for _, e := range doomed {
+		prev, err := w.value(e)
+		if err != nil {
+			return nil, err
+		}
+		victims = append(victims, prev)
+		w.idx.Delete(e)
+		if err := w.supersede(e); err != nil {
 			return nil, err
 		}
 		if err := attach(w.leases, prev.Key, prev.Lease, 0); err != nil {
@@ -147,6 +174,16 @@ func (w *writer) deleteRange(d *etcdserverpb.DeleteRangeRequest) (*etcdserverpb.
 		resp.PrevKvs = victims
 	}
 	return resp, nil
+}
+
+// supersede drops the event a key's new event replaces as its latest, if
+// compaction kept it only for being the latest. Events after the
+// compacted revision stay for watches and past reads.
+func (w *writer) supersede(old indexEntry) error {
+	if old.mod > w.compacted {
+		return nil
+	}
+	return w.history.Delete(historyKey(old.mod, old.sub))
 }
 
 // record appends an event to the history and marks the request as a change.
