@@ -64,12 +64,12 @@ func dropHistory(tx *bbolt.Tx, st *state, floor int64) error {
 	c := b.Cursor()
 	for k, v := c.Seek(historyKey(st.compacted+1, 0)); k != nil && int64(binary.BigEndian.Uint64(k)) <= floor; k, v = c.Next() {
 		rev, sub := int64(binary.BigEndian.Uint64(k)), binary.BigEndian.Uint32(k[8:])
-		e, deleted, err := scanEntry(v, rev, sub)
+		_, key, deleted, err := scanEntry(v, rev, sub)
 		if err != nil {
 			return fmt.Errorf("kv: compacting: history event %x: %w", k, err)
 		}
 		if !deleted {
-			if live, ok := st.idx.Get(e); ok && live.mod == rev && live.sub == sub {
+			if live, ok := st.idx.Get(probe(key)); ok && live.mod == rev && live.sub == sub {
 				continue
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"go.etcd.io/bbolt"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	"google.golang.org/protobuf/encoding/protowire"
+	"unsafe"
 )
 
 // indexEntry is what the in-memory index knows of a live key: its
@@ -54,7 +55,14 @@ type store struct {
 }
 
 func (v store) get(key []byte) (indexEntry, bool) {
-	return v.idx.Get(indexEntry{key: string(key)})
+	return v.idx.Get(probe(key))
+}
+
+// probe is an entry to search the index for key with. It shares key's
+// bytes to save a copy per lookup, so it must not be stored, and key must
+// not change while it is in use.
+func probe(key []byte) indexEntry {
+	return indexEntry{key: unsafe.String(unsafe.SliceData(key), len(key))}
 }
 
 // each calls fn for every live key in etcd's notion of the range
@@ -75,9 +83,9 @@ func (v store) each(key, end []byte, fn func(e indexEntry) (bool, error)) error 
 		return more && err == nil
 	}
 	if len(end) == 1 && end[0] == 0 {
-		v.idx.AscendGreaterOrEqual(indexEntry{key: string(key)}, visit)
+		v.idx.AscendGreaterOrEqual(probe(key), visit)
 	} else if bytes.Compare(key, end) < 0 {
-		v.idx.AscendRange(indexEntry{key: string(key)}, indexEntry{key: string(end)}, visit)
+		v.idx.AscendRange(probe(key), probe(end), visit)
 	}
 	return err
 }
@@ -168,30 +176,31 @@ func scanEvent(ev []byte) (kv []byte, typ mvccpb.Event_EventType, err error) {
 }
 
 // scanEntry reads the index entry an encoded event at (rev, sub) leaves
-// behind, without copying its value, and whether the event deletes.
-func scanEntry(ev []byte, rev int64, sub uint32) (indexEntry, bool, error) {
+// behind, without copying its value, and whether the event deletes. The
+// entry's key is left empty: key is the event's, in ev's memory.
+func scanEntry(ev []byte, rev int64, sub uint32) (e indexEntry, key []byte, deleted bool, err error) {
 	kv, typ, err := scanEvent(ev)
 	if err != nil {
-		return indexEntry{}, false, err
+		return indexEntry{}, nil, false, err
 	}
-	e := indexEntry{mod: rev, sub: sub}
+	e = indexEntry{mod: rev, sub: sub}
 	for len(kv) > 0 {
 		num, wt, n := protowire.ConsumeTag(kv)
 		if n < 0 {
-			return indexEntry{}, false, errBadEvent
+			return indexEntry{}, nil, false, errBadEvent
 		}
 		kv = kv[n:]
 		switch {
 		case num == kvFieldKey && wt == protowire.BytesType:
 			b, m := protowire.ConsumeBytes(kv)
 			if m < 0 {
-				return indexEntry{}, false, errBadEvent
+				return indexEntry{}, nil, false, errBadEvent
 			}
-			e.key, n = string(b), m
+			key, n = b, m
 		case wt == protowire.VarintType && (num == kvFieldCreate || num == kvFieldVersion || num == kvFieldLease):
 			v, m := protowire.ConsumeVarint(kv)
 			if m < 0 {
-				return indexEntry{}, false, errBadEvent
+				return indexEntry{}, nil, false, errBadEvent
 			}
 			switch num {
 			case kvFieldCreate:
@@ -205,12 +214,12 @@ func scanEntry(ev []byte, rev int64, sub uint32) (indexEntry, bool, error) {
 		default:
 			n = protowire.ConsumeFieldValue(num, wt, kv)
 			if n < 0 {
-				return indexEntry{}, false, errBadEvent
+				return indexEntry{}, nil, false, errBadEvent
 			}
 		}
 		kv = kv[n:]
 	}
-	return e, typ == mvccpb.DELETE, nil
+	return e, key, typ == mvccpb.DELETE, nil
 }
 
 // buildIndex replays the history into a fresh index. The history holds
@@ -225,15 +234,21 @@ func buildIndex(tx *bbolt.Tx) (*keyIndex, error) {
 			return nil, fmt.Errorf("kv: history key %x has %d bytes, want 12", k, len(k))
 		}
 		rev, sub := int64(binary.BigEndian.Uint64(k)), binary.BigEndian.Uint32(k[8:])
-		e, deleted, err := scanEntry(v, rev, sub)
+		e, key, deleted, err := scanEntry(v, rev, sub)
 		if err != nil {
 			return nil, fmt.Errorf("kv: rebuilding the key index: history event %x: %w", k, err)
 		}
-		if deleted {
-			idx.Delete(e)
-		} else {
-			idx.ReplaceOrInsert(e)
+		old, live := idx.Get(probe(key))
+		switch {
+		case deleted:
+			idx.Delete(probe(key))
+			continue
+		case live:
+			e.key = old.key // most events rewrite a live key: keep its copy
+		default:
+			e.key = string(key)
 		}
+		idx.ReplaceOrInsert(e)
 	}
 	return idx, nil
 }
