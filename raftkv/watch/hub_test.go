@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+	"go.etcd.io/etcd/api/v3/mvccpb"
 )
 
 func TestLiveEventsOfRangeAndKey(t *testing.T) {
@@ -326,4 +327,41 @@ func TestFragmentsOnlyWhenAsked(t *testing.T) {
 	if got, want := keys(take(t, frag)), []string{"true k1", "true k2", "false k3 k4"}; !slices.Equal(got, want) {
 		t.Fatalf("with fragment: %q, want %q", got, want)
 	}
+}
+
+// countingSource counts the reads of the source's events.
+type countingSource struct {
+	Source
+	reads int
+}
+
+func (c *countingSource) Events(start, end int64, fn func(*mvccpb.Event) error) error {
+	c.reads++
+	return c.Source.Events(start, end, fn)
+}
+
+func TestNoCaughtUpWatcherReadsNoEvents(t *testing.T) {
+	st := newStore(t, 0)
+	src := &countingSource{Source: st.kv}
+	h := New(src, Options{})
+	st.hub = h
+	st.put("a", "1")
+	st.put("b", "2")
+	h.poll()
+	if src.reads != 0 {
+		t.Fatalf("the hub read the source %d times with no watcher", src.reads)
+	}
+	// Revisions skipped are still replayed to a watcher that asks for them.
+	s := h.NewStream()
+	s.Create(create("a", "c", 2))
+	h.poll()
+	check(t, take(t, s), "id=0 rev=3 created", "id=0 rev=3 PUT a@2=1 PUT b@3=2")
+	// Once a watcher is caught up, new revisions are read and published.
+	reads := src.reads
+	st.put("b", "3")
+	h.poll()
+	if src.reads == reads {
+		t.Fatal("the hub did not read a new revision with a caught-up watcher")
+	}
+	check(t, take(t, s), "id=0 rev=4 PUT b@4=3")
 }
