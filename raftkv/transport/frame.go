@@ -98,6 +98,12 @@ func readFrame(r io.Reader, maxSize int, buf []byte) ([]byte, error) {
 // holds exactly one MsgSnap, and MsgSnap appears nowhere else. On any
 // error no message is returned.
 func decodeMessages(payload []byte, sender, receiver uint64, kind streamKind) ([]raftpb.Message, error) {
+	return decodeMessagesInto(nil, payload, sender, receiver, kind)
+}
+
+// decodeMessagesInto is decodeMessages decoding into dst's array when it
+// is large enough. The caller must need none of dst's messages any more.
+func decodeMessagesInto(dst []raftpb.Message, payload []byte, sender, receiver uint64, kind streamKind) ([]raftpb.Message, error) {
 	count, n := binary.Uvarint(payload)
 	if n <= 0 {
 		return nil, fmt.Errorf("%w: bad message count", ErrFrameMalformed)
@@ -111,7 +117,11 @@ func decodeMessages(payload []byte, sender, receiver uint64, kind streamKind) ([
 	if kind == streamSnapshot && count != 1 {
 		return nil, fmt.Errorf("%w: snapshot stream opens with %d messages, want one MsgSnap", ErrFrameMalformed, count)
 	}
-	msgs := make([]raftpb.Message, count)
+	if uint64(cap(dst)) < count {
+		dst = make([]raftpb.Message, count)
+	}
+	msgs := dst[:count]
+	clear(msgs) // decoding appends to a message's repeated fields
 	for i := range msgs {
 		size, n := binary.Uvarint(payload)
 		if n <= 0 || size > uint64(len(payload)-n) {
@@ -147,6 +157,21 @@ func checkMessage(m *raftpb.Message, body []byte, sender, receiver uint64, kind 
 		return fmt.Errorf("%s on a %s stream: MsgSnap travels alone on snapshot streams", m.Type, kind)
 	}
 	return nil
+}
+
+// maxReusedMessages bounds the array a message stream keeps between
+// frames: a rare frame of thousands of messages is not held on to.
+const maxReusedMessages = 64
+
+// reuseMessages returns the array of msgs, cleared so that the memory the
+// messages point to can go, for the next frame; nil if it is too large to
+// keep.
+func reuseMessages(msgs []raftpb.Message) []raftpb.Message {
+	if cap(msgs) > maxReusedMessages {
+		return nil
+	}
+	clear(msgs)
+	return msgs[:0]
 }
 
 func crc32c(b []byte) uint32 { return crc32.Checksum(b, crcTable) }

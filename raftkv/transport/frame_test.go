@@ -159,3 +159,51 @@ func TestHandshakeRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeIntoReusedArray(t *testing.T) {
+	first := []raftpb.Message{
+		testMsg(raftpb.MsgApp, 1, 2, 7),
+		{Type: raftpb.MsgHeartbeat, From: 1, To: 2, Term: 3, Context: []byte("ctx")},
+	}
+	second := []raftpb.Message{
+		{Type: raftpb.MsgHeartbeat, From: 1, To: 2, Term: 4},
+		testMsg(raftpb.MsgApp, 1, 2, 8),
+	}
+	dec1, err := decodeMessagesInto(nil, rawPayload(mustMarshal(t, first[0]), mustMarshal(t, first[1])), 1, 2, streamMessages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(first, dec1) {
+		t.Fatalf("first frame:\n got %v\nwant %v", dec1, first)
+	}
+	reused := reuseMessages(dec1)
+	if len(reused) != 0 || cap(reused) != 2 {
+		t.Fatalf("reused array has len %d cap %d, want 0 and 2", len(reused), cap(reused))
+	}
+	if !reflect.DeepEqual(dec1, make([]raftpb.Message, 2)) {
+		t.Fatal("the reused array still points to the first frame's messages")
+	}
+	// Decoding over the first frame's messages must not merge with them
+	// (the MsgApp's entries would be appended to the heartbeat's).
+	dec2, err := decodeMessagesInto(reused, rawPayload(mustMarshal(t, second[0]), mustMarshal(t, second[1])), 1, 2, streamMessages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &dec2[0] != &dec1[0] {
+		t.Fatal("the second frame was not decoded into the first one's array")
+	}
+	if !reflect.DeepEqual(second, dec2) {
+		t.Fatalf("second frame:\n got %v\nwant %v", dec2, second)
+	}
+	// An array handed back without reuseMessages is cleared too.
+	dec3, err := decodeMessagesInto(dec2[:0], rawPayload(mustMarshal(t, first[1]), mustMarshal(t, first[0])), 1, 2, streamMessages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []raftpb.Message{first[1], first[0]}; !reflect.DeepEqual(want, dec3) {
+		t.Fatalf("third frame:\n got %v\nwant %v", dec3, want)
+	}
+	if big := reuseMessages(make([]raftpb.Message, maxReusedMessages+1)); big != nil {
+		t.Fatalf("an array of %d messages was kept", cap(big))
+	}
+}

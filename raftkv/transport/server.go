@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"time"
+
+	"github.com/tickraft/raft/raftpb"
 )
 
 // acceptLoop accepts peers' connections until the listener is closed.
@@ -101,12 +103,15 @@ func (t *Transport) judge(conn net.Conn, h hello) (handshakeStatus, error) {
 // that fails any check ends the stream, and none of its messages is
 // delivered.
 func (t *Transport) readMessages(br *bufio.Reader, h hello) error {
+	// The handler takes each message by value, so the array they are
+	// decoded into is reused; the payload is not: messages alias it.
+	var msgs []raftpb.Message
 	for {
 		payload, err := readFrame(br, t.cfg.MaxFrameSize, nil)
 		if err != nil {
 			return err
 		}
-		msgs, err := decodeMessages(payload, h.from, t.cfg.ID, streamMessages)
+		msgs, err = decodeMessagesInto(msgs, payload, h.from, t.cfg.ID, streamMessages)
 		if err != nil {
 			return err
 		}
@@ -118,5 +123,6 @@ func (t *Transport) readMessages(br *bufio.Reader, h hello) error {
 				t.cfg.Logger.Debug("transport: handler rejected message", "peer", h.from, "type", msgs[i].Type, "err", err)
 			}
 		}
+		msgs = reuseMessages(msgs)
 	}
 }
