@@ -51,6 +51,8 @@ func TestHooksShowInScrape(t *testing.T) {
 	intercept(context.Background(), nil, info, ok)
 	intercept(context.Background(), nil, info, bad)
 	intercept(context.Background(), nil, info, bad)
+	intercept(context.Background(), nil, info, ok)
+	intercept(context.Background(), nil, &grpc.UnaryServerInfo{FullMethod: "/etcdserverpb.KV/Range"}, ok)
 
 	body := scrape(t, m)
 	for _, want := range []string{
@@ -68,7 +70,8 @@ func TestHooksShowInScrape(t *testing.T) {
 		`raftkv_snapshots_total{kind="taken"} 1`,
 		`raftkv_snapshots_total{kind="sent"} 2`,
 		`raftkv_dropped_messages_total 1`,
-		`raftkv_grpc_requests_total{code="OK",method="/etcdserverpb.KV/Put"} 1`,
+		`raftkv_grpc_requests_total{code="OK",method="/etcdserverpb.KV/Put"} 2`,
+		`raftkv_grpc_requests_total{code="OK",method="/etcdserverpb.KV/Range"} 1`,
 		`raftkv_grpc_requests_total{code="InvalidArgument",method="/etcdserverpb.KV/Put"} 2`,
 		`go_goroutines`,
 	} {
