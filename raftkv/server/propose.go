@@ -50,6 +50,16 @@ func (s *Server) withTimeout(ctx context.Context) (context.Context, context.Canc
 	return context.WithTimeout(ctx, s.cfg.RequestTimeout)
 }
 
+// waitTimeout is withTimeout for callers that only wait on the context:
+// one with a deadline already is used as it is, which spares a child
+// context (and its registration with the parent) per request.
+func (s *Server) waitTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, s.cfg.RequestTimeout)
+}
+
 // write proposes cmd and waits for its response.
 func (s *Server) write(ctx context.Context, cmd *kv.Command) (*pb.ResponseOp, error) {
 	res, err := s.writeCommand(ctx, cmd)
@@ -97,7 +107,7 @@ func (s *Server) proposeAndWait(ctx context.Context, id uint64, data []byte) (ou
 // submit registers a waiter for id, hands the request to the loop with
 // send and waits for the outcome.
 func (s *Server) submit(ctx context.Context, id uint64, send func(context.Context) error) (outcome, error) {
-	ctx, cancel := s.withTimeout(ctx)
+	ctx, cancel := s.waitTimeout(ctx)
 	defer cancel()
 	w := s.waiters.register(id)
 	if w == nil {

@@ -142,7 +142,7 @@ func (s *Server) Range(ctx context.Context, r *pb.RangeRequest) (*pb.RangeRespon
 }
 
 func (s *Server) readBarrier(ctx context.Context) error {
-	ctx, cancel := s.withTimeout(ctx)
+	ctx, cancel := s.waitTimeout(ctx)
 	defer cancel()
 	rw := &readWaiter{done: make(chan error, 1)}
 	if err := enqueue(s, ctx, s.readc, rw); err != nil {

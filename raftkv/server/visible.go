@@ -50,7 +50,7 @@ func (s *Server) WaitVisible(ctx context.Context) error {
 	s.vis.mu.Lock()
 	want := s.vis.staged
 	s.vis.mu.Unlock()
-	ctx, cancel := s.withTimeout(ctx)
+	ctx, cancel := s.waitTimeout(ctx)
 	defer cancel()
 	for {
 		s.vis.mu.Lock()
