@@ -83,7 +83,8 @@ demo:
 ## bench-etcd: raftkv against etcd 3.4 (Debian's etcd-server, installed when
 ## missing), 3 members each on 127.0.0.1, data in ./bench-data; one table.
 ## BENCH_DURATION per workload (10s), BENCH_PROFILE seconds of leader CPU
-## profile (0: none).
+## profile during the puts, BENCH_PROFILE_RANGE of every member's during
+## the ranges (0: none).
 .PHONY: bench-etcd
 bench-etcd:
 	@bash scripts/bench-etcd.sh

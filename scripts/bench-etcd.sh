@@ -10,6 +10,9 @@
 #                   the 64-client puts (default 0: none), saved in
 #                   bench-data/raftkv-leader.pprof with the leader's
 #                   metrics after that workload (raftkv-leader.metrics)
+#   BENCH_PROFILE_RANGE seconds of CPU profile of each raftkv member taken
+#                   during the 64-client ranges (default 0: none), saved in
+#                   bench-data/raftkv-range-rI.pprof
 #   ETCD            etcd binary (default /usr/bin/etcd, from Debian's
 #                   etcd-server package, installed when missing)
 set -euo pipefail
@@ -17,6 +20,7 @@ cd "$(dirname "$0")/.."
 
 DURATION=${BENCH_DURATION:-10s}
 PROFILE=${BENCH_PROFILE:-0}
+PROFILE_RANGE=${BENCH_PROFILE_RANGE:-0}
 ETCD=${ETCD:-/usr/bin/etcd}
 DATA=$PWD/bench-data
 BIN=$DATA/raftkv
@@ -122,9 +126,12 @@ run_workloads() {
 	for w in "${WORKLOADS[@]}"; do
 		name=${w%%|*} args=${w#*|}
 		echo "-- $sys: $name"
-		PROF_PID=
+		PROF_PID= RANGE_PIDS=()
 		if [[ $sys == raftkv && $name == "put, 64 clients" && $PROFILE != 0 ]]; then
 			profile_leader
+		fi
+		if [[ $sys == raftkv && $name == range* && $PROFILE_RANGE != 0 ]]; then
+			profile_members
 		fi
 		# In the background, so that a signal reaches the trap at once.
 		# shellcheck disable=SC2086 # args is a list of flags
@@ -138,6 +145,10 @@ run_workloads() {
 			wait "$PROF_PID" && echo "   leader profile: go tool pprof -top $DATA/raftkv-leader.pprof" ||
 				echo "   the leader's profile failed"
 			curl -sf "http://$LEADER_METRICS/metrics" >"$DATA/raftkv-leader.metrics" || true
+		fi
+		if ((${#RANGE_PIDS[@]} > 0)); then
+			wait "${RANGE_PIDS[@]}" && echo "   members' profiles: go tool pprof -top $DATA/raftkv-range-r*.pprof" ||
+				echo "   a member's profile failed"
 		fi
 		jq -r --arg cpu "$(cat "$DATA/$sys-$n.cpu")" \
 			'"   \(.ops_per_sec | floor) ops/s, p50 \(.p50_us) µs, p99 \(.p99_us) µs, \(.failed) failed, members\u0027 CPU \($cpu) µs/op"' "$DATA/$sys-$n.json"
@@ -155,6 +166,18 @@ profile_leader() {
 	curl -sf -o "$DATA/raftkv-leader.pprof" "http://$LEADER_METRICS/debug/pprof/profile?seconds=$PROFILE" &
 	PROF_PID=$!
 	PIDS+=("$PROF_PID")
+}
+
+# profile_members starts downloading a CPU profile of every raftkv member
+# in the background; RANGE_PIDS are the downloads' pids.
+profile_members() {
+	local i
+	for i in "${IDS[@]}"; do
+		curl -sf -o "$DATA/raftkv-range-r$i.pprof" \
+			"http://127.0.0.1:2${i}581/debug/pprof/profile?seconds=$PROFILE_RANGE" &
+		RANGE_PIDS+=($!)
+		PIDS+=($!)
+	done
 }
 
 # us_ms prints µs as milliseconds with two decimals.
