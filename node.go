@@ -11,31 +11,38 @@ import (
 // ErrStopped is what the methods of a Node return once it has stopped.
 var ErrStopped = errors.New("raft: stopped")
 
-// Node runs a RawNode on its own goroutine and talks to it over channels.
-// It is the one place in package raft that owns a goroutine.
+// Node wraps a RawNode for concurrent use: every method acts on the
+// RawNode under a mutex, in the caller's goroutine, and the Ready channel
+// delivers the work that results. With AsyncStorageWrites one small
+// goroutine keeps that channel fed; it is the one place in package raft
+// that owns a goroutine.
 type Node interface {
-	// Tick advances the logical clock by one tick. A tick that finds the
-	// node busy for too long is dropped, with a warning.
+	// Tick advances the logical clock by one tick.
 	Tick()
 	// Campaign makes the node campaign to become leader.
 	Campaign(ctx context.Context) error
-	// Propose proposes data to be appended to the log. A proposal may be
-	// lost without notice; the application retries.
+	// Propose proposes data to be appended to the log. It waits while no
+	// leader is known, and returns the error of stepping the proposal
+	// (ErrProposalDropped when it could not be appended or forwarded). An
+	// accepted proposal may still be lost; the application retries.
 	Propose(ctx context.Context, data []byte) error
 	// ProposeConfChange proposes a configuration change, ConfChange or
 	// ConfChangeV2. It may be dropped, in particular while an earlier
 	// change is not applied.
 	ProposeConfChange(ctx context.Context, cc pb.ConfChangeI) error
 	// Step feeds a message from a peer into the node. Local message types
-	// are ignored.
+	// are ignored. When Step returns the message has been stepped (or, a
+	// proposal waiting for a leader, abandoned), and the node keeps no
+	// reference to its entries.
 	Step(ctx context.Context, msg pb.Message) error
 	// Ready returns the channel on which the node delivers its work. After
 	// each Ready the application calls Advance (unless AsyncStorageWrites
 	// is set). No committed entries from the next Ready may be applied
 	// before those of the previous one are.
 	Ready() <-chan Ready
-	// Advance tells the node that the last Ready was handled. It must not
-	// be called with AsyncStorageWrites.
+	// Advance tells the node that the last Ready received was handled; the
+	// next one, if there is work, is then already in the channel. It must
+	// not be called with AsyncStorageWrites.
 	Advance()
 	// ApplyConfChange installs a committed configuration change and
 	// returns the resulting configuration, to be recorded in snapshots.
@@ -53,7 +60,9 @@ type Node interface {
 	ReportUnreachable(id uint64)
 	// ReportSnapshot reports how sending a snapshot to id went.
 	ReportSnapshot(id uint64, status SnapshotStatus)
-	// Stop stops the node and returns once its goroutine has exited.
+	// Stop stops the node. Once it returns, the node's goroutine (if any)
+	// has exited, no Ready is left in the channel, and every method
+	// returns ErrStopped or a zero value at once.
 	Stop()
 }
 
@@ -81,142 +90,208 @@ func RestartNode(c *Config) Node {
 	return startNode(rn)
 }
 
-type proposal struct {
-	m pb.Message
-	// data, with isData, is a proposal of one normal entry: the node's
-	// goroutine builds the entry in RawNode's scratch space (see
-	// RawNode.Propose), which saves allocating an entry slice per call.
-	data   []byte
-	isData bool
-	result chan error // nil if the caller does not wait
-}
-
+// node is the Node. A Ready is built by whichever call leaves work behind
+// (publishLocked) and put into readyc, whose one slot is empty whenever
+// a Ready may be built: the application receives it without waiting for
+// another goroutine to be scheduled. See "Node" in
+// docs/design/raft-core.md.
 type node struct {
+	mu sync.Mutex // guards everything below but the channels
 	rn *RawNode
+	// unadvanced: a synchronous Ready was built and not yet advanced, so
+	// no other may be built.
+	unadvanced bool
+	// held: with AsyncStorageWrites, pump holds a built Ready it is
+	// waiting to put into the full readyc; nothing else may be sent.
+	held    bool
+	stopped bool
+	// leaderc is closed when proposals can be stepped again; nil unless
+	// a proposer waits.
+	leaderc chan struct{}
+	// heldHook, if set (by tests), runs in pump between releasing mu with
+	// a held Ready and sending it: the window that held protects.
+	heldHook func()
 
-	propc      chan proposal
-	recvc      chan pb.Message
-	confc      chan pb.ConfChangeV2
-	confstatec chan pb.ConfState
-	readyc     chan Ready
-	advancec   chan struct{}
-	tickc      chan struct{}
-	statusc    chan chan Status
-	stopc      chan struct{}
-	done       chan struct{}
-
-	// results recycles the channels on which waiting proposers receive
-	// their result; a channel whose proposer gave up is not returned.
-	results sync.Pool
+	readyc chan Ready    // capacity 1; sent to only under mu or by pump while held
+	wakec  chan struct{} // capacity 1; tells pump there is work; nil without pump
+	stopc  chan struct{} // closed by Stop
+	done   chan struct{} // closed when pump exits; nil without pump
 }
-
-// tickBuffer is how many ticks may wait while the node is busy.
-const tickBuffer = 128
 
 func startNode(rn *RawNode) *node {
 	n := &node{
-		rn:         rn,
-		propc:      make(chan proposal),
-		recvc:      make(chan pb.Message),
-		confc:      make(chan pb.ConfChangeV2),
-		confstatec: make(chan pb.ConfState),
-		readyc:     make(chan Ready),
-		advancec:   make(chan struct{}),
-		tickc:      make(chan struct{}, tickBuffer),
-		statusc:    make(chan chan Status),
-		stopc:      make(chan struct{}),
-		done:       make(chan struct{}),
+		rn:     rn,
+		readyc: make(chan Ready, 1),
+		stopc:  make(chan struct{}),
 	}
-	go n.run()
+	if rn.asyncStorageWrites {
+		n.wakec = make(chan struct{}, 1)
+		n.done = make(chan struct{})
+		go n.pump()
+	}
+	n.mu.Lock()
+	n.publishLocked() // a bootstrapped or restarted node has work already
+	n.mu.Unlock()
 	return n
 }
 
-// run is the node's goroutine: it owns the RawNode.
-func (n *node) run() {
-	defer close(n.done)
-	var (
-		readyc   chan Ready
-		advancec chan struct{}
-		rd       Ready
-	)
+// canPropose reports whether a proposal can be stepped: with no leader
+// known, or this node removed, it could only be dropped, so proposers
+// wait instead.
+func (n *node) canPropose() bool {
 	r := n.rn.raft
-	for {
-		if readyc == nil && advancec == nil && n.rn.HasReady() {
-			rd = n.rn.Ready()
-			readyc = n.readyc
-		}
-		// Proposals wait while no leader is known, or this node was
-		// removed: they could only be dropped.
-		var propc chan proposal
-		if r.lead != None && r.isMember(r.id) {
-			propc = n.propc
-		}
+	return r.lead != None && r.isMember(r.id)
+}
+
+// publishLocked runs after every change to the RawNode: it wakes waiting
+// proposers if they may go on, and hands out the next Ready if one may be
+// built.
+func (n *node) publishLocked() {
+	if n.leaderc != nil && n.canPropose() {
+		close(n.leaderc)
+		n.leaderc = nil
+	}
+	if n.unadvanced || n.held || !n.rn.HasReady() {
+		return
+	}
+	if len(n.readyc) > 0 {
+		// Only with AsyncStorageWrites: the last Ready was accepted when
+		// it was built, and the application has not taken it yet. pump
+		// hands out the next one once it has, even if no call comes.
 		select {
-		case p := <-propc:
-			var err error
-			if p.isData {
-				err = n.rn.Propose(p.data)
-			} else {
-				p.m.From = r.id
-				err = r.stepMsg(&p.m)
-			}
-			if p.result != nil {
-				p.result <- err
-			}
-		case m := <-n.recvc:
-			n.stepFromRecv(m)
-		case cc := <-n.confc:
-			cs := r.applyConfChange(cc)
-			select {
-			case n.confstatec <- cs:
-			case <-n.stopc:
-				return
-			}
-		case <-n.tickc:
-			n.rn.Tick()
-		case readyc <- rd:
-			readyc = nil
-			if n.rn.asyncStorageWrites {
-				rd = Ready{}
-			} else {
-				advancec = n.advancec
-			}
-		case <-advancec:
-			n.rn.Advance(rd)
-			rd, advancec = Ready{}, nil
-		case c := <-n.statusc:
-			c <- getStatus(r)
+		case n.wakec <- struct{}{}:
+		default: // already woken
+		}
+		return
+	}
+	n.readyc <- n.rn.Ready() // the slot is empty and only mu's holder sends
+	n.unadvanced = !n.rn.asyncStorageWrites
+}
+
+// pump runs with AsyncStorageWrites, where no Advance tells the node that
+// the application took a Ready: woken when work was left behind a full
+// channel, it builds the next Ready and blocks until the channel takes
+// it. Building first is what v3.6 does too: the Ready is accepted then,
+// and later input waits for the next one.
+func (n *node) pump() {
+	defer close(n.done)
+	for {
+		select {
+		case <-n.wakec:
 		case <-n.stopc:
 			return
 		}
+		n.mu.Lock()
+		if !n.rn.HasReady() {
+			// The application took the last Ready before this wake-up,
+			// and a call built the next one.
+			n.mu.Unlock()
+			continue
+		}
+		rd := n.rn.Ready()
+		n.held = true
+		hook := n.heldHook
+		n.mu.Unlock()
+		if hook != nil {
+			hook()
+		}
+		select {
+		case n.readyc <- rd:
+		case <-n.stopc:
+			return
+		}
+		n.mu.Lock()
+		n.held = false
+		n.publishLocked()
+		n.mu.Unlock()
 	}
 }
 
-// stepFromRecv steps a message from a peer or a local request; responses
+// lock takes mu unless the node has stopped.
+func (n *node) lock() bool {
+	n.mu.Lock()
+	if n.stopped {
+		n.mu.Unlock()
+		return false
+	}
+	return true
+}
+
+// unlock hands out what the caller's change produced, then releases mu.
+func (n *node) unlock() {
+	n.publishLocked()
+	n.mu.Unlock()
+}
+
+// stepLocal steps a message from a peer or a local request; responses
 // from nodes outside the configuration are dropped.
-func (n *node) stepFromRecv(m pb.Message) {
+func (n *node) stepLocal(m *pb.Message) error {
+	if !n.lock() {
+		return ErrStopped
+	}
 	r := n.rn.raft
 	if IsResponseMsg(m.Type) && !IsLocalMsgTarget(m.From) && !r.isMember(m.From) {
-		return
+		n.mu.Unlock() // nothing changed
+		return nil
 	}
-	if err := r.stepMsg(&m); err != nil {
+	if err := r.stepMsg(m); err != nil {
 		r.logger.Debugf("%x dropped %s from %x: %v", r.id, m.Type, m.From, err)
+	}
+	n.unlock()
+	return nil
+}
+
+// propose steps data as one normal entry, or else m, once proposals can
+// be stepped. stepErr is the result of stepping; err says why it was not
+// stepped.
+func (n *node) propose(ctx context.Context, data []byte, m *pb.Message) (stepErr, err error) {
+	for {
+		if !n.lock() {
+			return nil, ErrStopped
+		}
+		if n.canPropose() {
+			if m == nil {
+				stepErr = n.rn.Propose(data)
+			} else {
+				m.From = n.rn.raft.id
+				stepErr = n.rn.raft.stepMsg(m)
+			}
+			n.unlock()
+			return stepErr, nil
+		}
+		if n.leaderc == nil {
+			n.leaderc = make(chan struct{})
+		}
+		c := n.leaderc
+		n.mu.Unlock()
+		select {
+		case <-c:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-n.stopc:
+			return nil, ErrStopped
+		}
 	}
 }
 
 func (n *node) Tick() {
-	select {
-	case n.tickc <- struct{}{}:
-	case <-n.done:
-	default:
-		n.rn.raft.logger.Warningf("%x A tick missed to fire. Node blocks too long!", n.rn.raft.id)
+	if !n.lock() {
+		return
 	}
+	n.rn.Tick()
+	n.unlock()
 }
 
-func (n *node) Campaign(ctx context.Context) error { return n.send(ctx, pb.Message{Type: pb.MsgHup}) }
+func (n *node) Campaign(context.Context) error {
+	return n.stepLocal(&pb.Message{Type: pb.MsgHup})
+}
 
 func (n *node) Propose(ctx context.Context, data []byte) error {
-	return n.propose(ctx, proposal{data: data, isData: true}, true)
+	stepErr, err := n.propose(ctx, data, nil)
+	if err != nil {
+		return err
+	}
+	return stepErr
 }
 
 func (n *node) ProposeConfChange(ctx context.Context, cc pb.ConfChangeI) error {
@@ -231,134 +306,90 @@ func (n *node) Step(ctx context.Context, m pb.Message) error {
 	if IsLocalMsg(m.Type) && !IsLocalMsgTarget(m.From) {
 		return nil // a peer cannot send local messages
 	}
-	return n.send(ctx, m)
-}
-
-// send hands a message to the node's goroutine without waiting for it to
-// be stepped.
-func (n *node) send(ctx context.Context, m pb.Message) error {
 	if m.Type == pb.MsgProp {
-		return n.propose(ctx, proposal{m: m}, false)
-	}
-	select {
-	case n.recvc <- m:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-n.done:
-		return ErrStopped
-	}
-}
-
-// propose hands a proposal to the node's goroutine and, with wait, returns
-// the result of stepping it.
-func (n *node) propose(ctx context.Context, p proposal, wait bool) error {
-	if wait {
-		c, ok := n.results.Get().(chan error)
-		if !ok {
-			c = make(chan error, 1)
-		}
-		p.result = c
-	}
-	select {
-	case n.propc <- p:
-	case <-ctx.Done():
-		n.recycleResult(p.result) // never sent: nothing will be written
-		return ctx.Err()
-	case <-n.done:
-		return ErrStopped
-	}
-	if !wait {
-		return nil
-	}
-	select {
-	case err := <-p.result:
-		n.recycleResult(p.result)
+		// As in v3.6, only Propose reports a dropped proposal.
+		_, err := n.propose(ctx, nil, &m)
 		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-n.done:
-		return ErrStopped
 	}
-}
-
-// recycleResult returns an empty result channel for reuse.
-func (n *node) recycleResult(c chan error) {
-	if c != nil {
-		n.results.Put(c)
-	}
+	return n.stepLocal(&m)
 }
 
 func (n *node) Ready() <-chan Ready { return n.readyc }
 
 func (n *node) Advance() {
-	select {
-	case n.advancec <- struct{}{}:
-	case <-n.done:
+	if !n.lock() {
+		return
 	}
+	if n.rn.asyncStorageWrites {
+		n.mu.Unlock()
+		n.rn.raft.logger.Panicf("raft: Node.Advance must not be called when using AsyncStorageWrites; step the storage messages' responses instead")
+		return
+	}
+	if !n.unadvanced || len(n.readyc) > 0 {
+		// No Ready was received since the last Advance: nothing to
+		// acknowledge.
+		n.mu.Unlock()
+		return
+	}
+	n.rn.Advance(Ready{})
+	n.unadvanced = false
+	n.unlock()
 }
 
 func (n *node) ApplyConfChange(cc pb.ConfChangeI) *pb.ConfState {
-	var cs pb.ConfState
-	select {
-	case n.confc <- cc.AsV2():
-	case <-n.done:
-		return &cs
+	if !n.lock() {
+		return &pb.ConfState{}
 	}
-	select {
-	case cs = <-n.confstatec:
-	case <-n.done:
-	}
+	cs := n.rn.raft.applyConfChange(cc.AsV2())
+	n.unlock()
 	return &cs
 }
 
-func (n *node) TransferLeadership(ctx context.Context, lead, transferee uint64) {
-	select {
-	case n.recvc <- pb.Message{Type: pb.MsgTransferLeader, From: transferee, To: lead}:
-	case <-n.done:
-	case <-ctx.Done():
-	}
+func (n *node) TransferLeadership(_ context.Context, lead, transferee uint64) {
+	_ = n.stepLocal(&pb.Message{Type: pb.MsgTransferLeader, From: transferee, To: lead})
 }
 
-func (n *node) ForgetLeader(ctx context.Context) error {
-	return n.send(ctx, pb.Message{Type: pb.MsgForgetLeader})
+func (n *node) ForgetLeader(context.Context) error {
+	return n.stepLocal(&pb.Message{Type: pb.MsgForgetLeader})
 }
 
-func (n *node) ReadIndex(ctx context.Context, rctx []byte) error {
-	return n.send(ctx, pb.Message{Type: pb.MsgReadIndex, Entries: []pb.Entry{{Data: rctx}}})
+func (n *node) ReadIndex(_ context.Context, rctx []byte) error {
+	return n.stepLocal(&pb.Message{Type: pb.MsgReadIndex, Entries: []pb.Entry{{Data: rctx}}})
 }
 
 func (n *node) Status() Status {
-	c := make(chan Status)
-	select {
-	case n.statusc <- c:
-		return <-c
-	case <-n.done:
+	if !n.lock() {
 		return Status{}
 	}
+	st := getStatus(n.rn.raft)
+	n.mu.Unlock()
+	return st
 }
 
 func (n *node) ReportUnreachable(id uint64) {
-	select {
-	case n.recvc <- pb.Message{Type: pb.MsgUnreachable, From: id}:
-	case <-n.done:
-	}
+	_ = n.stepLocal(&pb.Message{Type: pb.MsgUnreachable, From: id})
 }
 
 func (n *node) ReportSnapshot(id uint64, status SnapshotStatus) {
-	select {
-	case n.recvc <- pb.Message{Type: pb.MsgSnapStatus, From: id, Reject: status == SnapshotFailure}:
-	case <-n.done:
-	}
+	_ = n.stepLocal(&pb.Message{Type: pb.MsgSnapStatus, From: id, Reject: status == SnapshotFailure})
 }
 
-// Stop stops the node's goroutine and waits for it to exit. Calling it
+// Stop stops the node and waits for its goroutine to exit. Calling it
 // again is harmless.
 func (n *node) Stop() {
-	select {
-	case n.stopc <- struct{}{}:
-	case <-n.done:
-		return
+	n.mu.Lock()
+	if !n.stopped {
+		n.stopped = true
+		close(n.stopc)
 	}
-	<-n.done
+	n.mu.Unlock()
+	if n.done != nil {
+		<-n.done
+	}
+	// Nothing sends any more: drop a Ready the application did not take,
+	// so that none is received after Stop, as with v3.6.
+	select {
+	case <-n.readyc:
+	default:
+	}
 }

@@ -15,7 +15,7 @@ import (
 func nodeGoroutines() int {
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
-	return strings.Count(string(buf), "raft.(*node).run(")
+	return strings.Count(string(buf), "raft.(*node).pump(")
 }
 
 // nodeGoroutinesSettle waits, up to a second, for the node goroutine count to
