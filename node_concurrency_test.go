@@ -529,3 +529,30 @@ func TestNodeAsyncPumpSkipsWorkAlreadyHandedOut(t *testing.T) {
 		t.Fatal("pump built a Ready with nothing in it")
 	}
 }
+
+// Step has stepped the message when it returns and keeps no reference to
+// its entries: the caller may reuse their array at once (as
+// ReuseReadyBuffers does at the sender's next Advance).
+func TestNodeStepKeepsNoReferenceToEntries(t *testing.T) {
+	s := NewMemoryStorage()
+	n := StartNode(newTestConfig(2, s), []Peer{{ID: 1}, {ID: 2}})
+	defer n.Stop()
+	drive(t, n, s, false, func([]string) bool { return n.Status().Applied >= 2 })
+	ents := []pb.Entry{{Term: 2, Index: 3, Data: []byte("x")}}
+	m := pb.Message{Type: pb.MsgApp, From: 1, To: 2, Term: 2, LogTerm: 1, Index: 2, Commit: 2, Entries: ents}
+	if err := n.Step(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	clear(ents)
+	for {
+		rd := receive(t, n)
+		_ = s.Append(rd.Entries)
+		n.Advance()
+		if len(rd.Entries) > 0 {
+			if e := rd.Entries[0]; len(rd.Entries) != 1 || e.Index != 3 || e.Term != 2 || string(e.Data) != "x" {
+				t.Fatalf("appended %v, want 3@2 x", rd.Entries)
+			}
+			return
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log"
-	"slices"
 	"sync/atomic"
 
 	raft "github.com/tickraft/raft"
@@ -145,13 +144,12 @@ func (n *tickRawNode) Deliver(i int, dst rawNode) error {
 
 type tickGoNode struct {
 	tickReady
-	n     raft.Node
-	reuse bool // Config.ReuseReadyBuffers: a Ready's entries last until Advance
+	n raft.Node
 }
 
 func (l tickLib) startNode(id uint64, voters []uint64) goNode {
 	c, st := l.config(id, voters)
-	return &tickGoNode{tickReady: tickReady{st: st}, n: raft.RestartNode(c), reuse: l.reuseReadyBuffers}
+	return &tickGoNode{tickReady: tickReady{st: st}, n: raft.RestartNode(c)}
 }
 
 func (n *tickGoNode) Campaign(ctx context.Context) error { return n.n.Campaign(ctx) }
@@ -177,13 +175,9 @@ func (n *tickGoNode) Advance() {
 }
 
 func (n *tickGoNode) Deliver(ctx context.Context, i int, dst goNode) error {
-	m := n.rd.Messages[i]
-	if n.reuse && len(m.Entries) > 0 {
-		// Node.Step returns before dst's goroutine steps m, possibly after
-		// this node's Advance, which may reuse the entries' array.
-		m.Entries = slices.Clone(m.Entries)
-	}
-	return dst.(*tickGoNode).n.Step(ctx, m)
+	// No copy even with ReuseReadyBuffers: Node.Step has stepped m when it
+	// returns, before this node's Advance may reuse the entries' array.
+	return dst.(*tickGoNode).n.Step(ctx, n.rd.Messages[i])
 }
 
 // tickAcked serves acknowledged indexes to quorum.MajorityConfig.
