@@ -11,7 +11,8 @@ import (
 	pb "github.com/tickraft/raft/raftpb"
 )
 
-// nodeGoroutines counts live goroutines running a node's loop.
+// nodeGoroutines counts live goroutines of nodes (pump, with
+// AsyncStorageWrites).
 func nodeGoroutines() int {
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
@@ -19,8 +20,8 @@ func nodeGoroutines() int {
 }
 
 // nodeGoroutinesSettle waits, up to a second, for the node goroutine count to
-// come back to want, and returns the last count. Stop returns once the loop
-// has closed its done channel, which is the loop's last act; the goroutine may
+// come back to want, and returns the last count. Stop returns once pump
+// has closed its done channel, which is pump's last act; the goroutine may
 // still show in a stack dump for an instant after that, so a leak check
 // retries, as goleak does.
 func nodeGoroutinesSettle(want int) int {
