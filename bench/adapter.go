@@ -32,6 +32,10 @@ type readyView interface {
 	// proposals) and returns the index of the last committed entry, or 0.
 	Applied() (proposals int, last uint64)
 	Advance()
+	// Release drops the Ready the harness keeps between Readies, as an
+	// application hosting many groups keeps none for an idle one; the
+	// next Ready makes a new one.
+	Release()
 	// StorageCalls is the number of Storage calls raft made so far.
 	StorageCalls() int64
 	// Compact discards storage entries up to index i.

@@ -72,15 +72,29 @@ func etcdConfig(id uint64, voters []uint64) (*raft.Config, *etcdStorage) {
 		Storage:         st,
 		MaxSizePerMsg:   maxSizePerMsg,
 		MaxInflightMsgs: maxInflightMsgs,
-		Logger:          &raft.DefaultLogger{Logger: log.New(io.Discard, "", 0)},
+		Logger:          etcdLogger,
 	}, st
 }
+
+// etcdLogger discards; one for every node, as an application shares its
+// logger.
+var etcdLogger = &raft.DefaultLogger{Logger: log.New(io.Discard, "", 0)}
 
 // etcdReady is the pending Ready and the storage it is persisted to.
 type etcdReady struct {
 	st *etcdStorage
-	rd raft.Ready
+	rd *raft.Ready // made by the first Ready; Release drops it
 }
+
+// take keeps rd as the pending Ready.
+func (r *etcdReady) take(rd raft.Ready) {
+	if r.rd == nil {
+		r.rd = new(raft.Ready)
+	}
+	*r.rd = rd
+}
+
+func (r *etcdReady) Release() { r.rd = nil }
 
 func (r *etcdReady) Persist() error {
 	if !raft.IsEmptyHardState(r.rd.HardState) {
@@ -126,12 +140,12 @@ func (n *etcdRawNode) Tick()                     { n.rn.Tick() }
 func (n *etcdRawNode) Campaign() error           { return n.rn.Campaign() }
 func (n *etcdRawNode) Propose(data []byte) error { return n.rn.Propose(data) }
 func (n *etcdRawNode) HasReady() bool            { return n.rn.HasReady() }
-func (n *etcdRawNode) Ready()                    { n.rd = n.rn.Ready() }
+func (n *etcdRawNode) Ready()                    { n.take(n.rn.Ready()) }
 func (n *etcdRawNode) Lead() uint64              { return n.rn.BasicStatus().Lead }
 
 func (n *etcdRawNode) Advance() {
-	n.rn.Advance(n.rd)
-	n.rd = raft.Ready{}
+	n.rn.Advance(*n.rd)
+	*n.rd = raft.Ready{}
 }
 
 func (n *etcdRawNode) Deliver(i int, dst rawNode) error {
@@ -158,7 +172,8 @@ func (n *etcdGoNode) Propose(ctx context.Context, data []byte) error {
 
 func (n *etcdGoNode) Next(ctx context.Context) bool {
 	select {
-	case n.rd = <-n.n.Ready():
+	case rd := <-n.n.Ready():
+		n.take(rd)
 		return true
 	case <-ctx.Done():
 		return false
@@ -167,7 +182,7 @@ func (n *etcdGoNode) Next(ctx context.Context) bool {
 
 func (n *etcdGoNode) Advance() {
 	n.n.Advance()
-	n.rd = raft.Ready{}
+	*n.rd = raft.Ready{}
 }
 
 func (n *etcdGoNode) Deliver(ctx context.Context, i int, dst goNode) error {

@@ -74,17 +74,31 @@ func (l tickLib) config(id uint64, voters []uint64) (*raft.Config, *tickStorage)
 		Storage:         st,
 		MaxSizePerMsg:   maxSizePerMsg,
 		MaxInflightMsgs: maxInflightMsgs,
-		Logger:          &raft.DefaultLogger{Logger: log.New(io.Discard, "", 0)},
+		Logger:          tickLogger,
 
 		ReuseReadyBuffers: l.reuseReadyBuffers,
 	}, st
 }
 
+// tickLogger discards; one for every node, as an application shares its
+// logger.
+var tickLogger = &raft.DefaultLogger{Logger: log.New(io.Discard, "", 0)}
+
 // tickReady is the pending Ready and the storage it is persisted to.
 type tickReady struct {
 	st *tickStorage
-	rd raft.Ready
+	rd *raft.Ready // made by the first Ready; Release drops it
 }
+
+// take keeps rd as the pending Ready.
+func (r *tickReady) take(rd raft.Ready) {
+	if r.rd == nil {
+		r.rd = new(raft.Ready)
+	}
+	*r.rd = rd
+}
+
+func (r *tickReady) Release() { r.rd = nil }
 
 func (r *tickReady) Persist() error {
 	if !raft.IsEmptyHardState(r.rd.HardState) {
@@ -130,12 +144,12 @@ func (n *tickRawNode) Tick()                     { n.rn.Tick() }
 func (n *tickRawNode) Campaign() error           { return n.rn.Campaign() }
 func (n *tickRawNode) Propose(data []byte) error { return n.rn.Propose(data) }
 func (n *tickRawNode) HasReady() bool            { return n.rn.HasReady() }
-func (n *tickRawNode) Ready()                    { n.rd = n.rn.Ready() }
+func (n *tickRawNode) Ready()                    { n.take(n.rn.Ready()) }
 func (n *tickRawNode) Lead() uint64              { return n.rn.BasicStatus().Lead }
 
 func (n *tickRawNode) Advance() {
-	n.rn.Advance(n.rd)
-	n.rd = raft.Ready{}
+	n.rn.Advance(*n.rd)
+	*n.rd = raft.Ready{}
 }
 
 func (n *tickRawNode) Deliver(i int, dst rawNode) error {
@@ -162,7 +176,8 @@ func (n *tickGoNode) Propose(ctx context.Context, data []byte) error {
 
 func (n *tickGoNode) Next(ctx context.Context) bool {
 	select {
-	case n.rd = <-n.n.Ready():
+	case rd := <-n.n.Ready():
+		n.take(rd)
 		return true
 	case <-ctx.Done():
 		return false
@@ -171,7 +186,7 @@ func (n *tickGoNode) Next(ctx context.Context) bool {
 
 func (n *tickGoNode) Advance() {
 	n.n.Advance()
-	n.rd = raft.Ready{}
+	*n.rd = raft.Ready{}
 }
 
 func (n *tickGoNode) Deliver(ctx context.Context, i int, dst goNode) error {

@@ -99,6 +99,7 @@ func buildGroups(l lib, dst []rawNode, keep int) (heapUse, error) {
 			return heapUse{}, fmt.Errorf("group %d: heartbeat round: %w", g, err)
 		}
 		dst[g] = c.nodes[keep]
+		dst[g].Release()
 	}
 	after := heapStats()
 	runtime.KeepAlive(dst)
