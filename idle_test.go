@@ -538,3 +538,87 @@ func TestReadAndLeaseStateOnlyWhenUsed(t *testing.T) {
 		}
 	}
 }
+
+// WithProgress allocates nothing in any role, as in v3.6, where it is the
+// allocation-free way to look at the peers: a follower, in a joint
+// configuration and as a learner too, visits the Progresses it would
+// campaign with without building them.
+func TestWithProgressAllocatesNothing(t *testing.T) {
+	tn := newTestNet(t, 4, nil)
+	tn.elect(1)
+	// Node 4 becomes a learner through a joint configuration that 1 leaves
+	// only later: followers hold it compactly, LearnersNext included.
+	tn.drop = func(m pb.Message) bool { return m.From == 1 && m.Type == pb.MsgApp && carriesLeaveJoint(m) }
+	if err := tn.nodes[1].ProposeConfChange(pb.ConfChangeV2{Transition: pb.ConfChangeTransitionJointImplicit,
+		Changes: []pb.ConfChangeSingle{{Type: pb.ConfChangeAddLearnerNode, NodeID: 4}}}); err != nil {
+		t.Fatal(err)
+	}
+	tn.settle()
+	type seen struct {
+		id          uint64
+		typ         ProgressType
+		match, next uint64
+	}
+	for _, id := range tn.ids() {
+		rn := tn.nodes[id]
+		r := rn.raft
+		if st := rn.Status(); len(st.Config.Voters[1]) == 0 || len(st.Config.LearnersNext) != 1 {
+			t.Fatalf("node %d is in %s, want the joint configuration", id, st.Config.String())
+		}
+		if allocs := testing.AllocsPerRun(50, func() {
+			rn.WithProgress(func(uint64, ProgressType, tracker.Progress) {})
+		}); allocs != 0 {
+			t.Errorf("node %d (%s): WithProgress allocates %v times, want 0", id, r.state, allocs)
+		}
+		if r.state == StateLeader {
+			continue
+		}
+		// Node 4 still votes in the outgoing half: a peer, not a learner.
+		var got, want []seen
+		rn.WithProgress(func(id uint64, typ ProgressType, pr tracker.Progress) {
+			got = append(got, seen{id, typ, pr.Match, pr.Next})
+		})
+		next := r.raftLog.lastIndex() + 1
+		for peer := uint64(1); peer <= 4; peer++ {
+			w := seen{peer, ProgressTypePeer, 0, next}
+			if peer == id {
+				w.match = r.raftLog.unstable.prev.index
+			}
+			want = append(want, w)
+		}
+		if !slices.Equal(got, want) || r.trk != nil {
+			t.Errorf("follower %d visits %v, want %v (holds a tracker after: %v)", id, got, want, r.trk != nil)
+		}
+	}
+	// Once the joint configuration is left, learner 4 sees itself as one.
+	tn.drop = nil
+	tn.tickAll(1)
+	l := tn.nodes[4]
+	var typ ProgressType = ProgressTypePeer
+	l.WithProgress(func(id uint64, t ProgressType, _ tracker.Progress) {
+		if id == 4 {
+			typ = t
+		}
+	})
+	if typ != ProgressTypeLearner {
+		t.Errorf("learner 4 shows itself as %v in %s", typ, l.Status().Config.String())
+	}
+	if allocs := testing.AllocsPerRun(50, func() {
+		l.WithProgress(func(uint64, ProgressType, tracker.Progress) {})
+	}); allocs != 0 {
+		t.Errorf("learner 4: WithProgress allocates %v times, want 0", allocs)
+	}
+}
+
+// carriesLeaveJoint reports whether m carries the conf change that leaves a
+// joint configuration.
+func carriesLeaveJoint(m pb.Message) bool {
+	for i := range m.Entries {
+		if e := &m.Entries[i]; isConfChangeEntry(e) {
+			if cc, err := confChangeOf(e); err == nil && cc.LeaveJoint() {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -116,12 +116,27 @@ func (r *raft) voterNodes() []uint64 {
 }
 
 // freshProgress returns a Progress for every member of the configuration,
-// by ascending id, as reset leaves them: nothing acknowledged, the next
-// append just past the last index, this node's own Match at what is
-// durable. The map points into the array.
+// by ascending id, as reset leaves them (see freshPeer). The map points
+// into the array.
 func (r *raft) freshProgress() ([]peerProgress, tracker.ProgressMap) {
 	var onStack [maxFastVoters]uint64
-	ids := onStack[:0]
+	ids := r.memberIDs(onStack[:0])
+	peers := make([]peerProgress, len(ids))
+	prs := make(tracker.ProgressMap, len(ids))
+	for i, id := range ids {
+		p := &peers[i]
+		p.id, p.prog = id, r.freshPeer(id)
+		p.pr = &p.prog
+		prs[id] = p.pr
+	}
+	return peers, prs
+}
+
+// memberIDs appends the id of every member of the configuration to buf,
+// once each and ascending, and returns it. A caller's buf on the stack
+// keeps a small configuration's walk free of allocations.
+func (r *raft) memberIDs(buf []uint64) []uint64 {
+	ids := buf
 	if r.conf != nil {
 		ids = append(ids, r.conf.ids...)
 	} else {
@@ -132,21 +147,19 @@ func (r *raft) freshProgress() ([]peerProgress, tracker.ProgressMap) {
 		}
 	}
 	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	next := r.raftLog.lastIndex() + 1
-	peers := make([]peerProgress, len(ids))
-	prs := make(tracker.ProgressMap, len(ids))
-	for i, id := range ids {
-		p := &peers[i]
-		learner := (r.trk != nil && inSet(r.trk.Learners, id)) || (r.conf != nil && r.conf.has(confLearners, id))
-		p.id, p.prog = id, tracker.Progress{Next: next, IsLearner: learner}
-		if id == r.id {
-			p.prog.Match = r.raftLog.unstable.prev.index
-		}
-		p.pr = &p.prog
-		prs[id] = p.pr
+	return slices.Compact(ids)
+}
+
+// freshPeer returns member id's Progress as reset leaves it: nothing
+// acknowledged, the next append just past the last index, this node's own
+// Match at what is durable.
+func (r *raft) freshPeer(id uint64) tracker.Progress {
+	learner := (r.trk != nil && inSet(r.trk.Learners, id)) || (r.conf != nil && r.conf.has(confLearners, id))
+	pr := tracker.Progress{Next: r.raftLog.lastIndex() + 1, IsLearner: learner}
+	if id == r.id {
+		pr.Match = r.raftLog.unstable.prev.index
 	}
-	return peers, prs
+	return pr
 }
 
 // isMember reports whether id is in the configuration, as a voter of

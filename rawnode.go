@@ -176,21 +176,30 @@ func (rn *RawNode) BasicStatus() BasicStatus { return getBasicStatus(rn.raft) }
 // WithProgress calls visitor for every peer's progress, in ascending id
 // order, without copying Inflights (it is nil in the copy passed). A
 // follower keeps no progresses: it shows what it would start from as a
-// candidate.
+// candidate. Like v3.6's, it allocates nothing (on a follower, for up to
+// 16 members), so that it can be called for every group.
 func (rn *RawNode) WithProgress(visitor func(id uint64, typ ProgressType, pr tracker.Progress)) {
-	peers := rn.raft.peers
-	if rn.raft.trk == nil {
-		peers, _ = rn.raft.freshProgress()
-	}
-	for _, pe := range peers {
-		typ := ProgressTypePeer
-		if pe.pr.IsLearner {
-			typ = ProgressTypeLearner
+	r := rn.raft
+	if r.trk == nil {
+		var onStack [maxFastVoters]uint64
+		for _, id := range r.memberIDs(onStack[:0]) {
+			visitProgress(visitor, id, r.freshPeer(id))
 		}
-		p := *pe.pr
-		p.Inflights = nil
-		visitor(pe.id, typ, p)
+		return
 	}
+	for _, pe := range r.peers {
+		visitProgress(visitor, pe.id, *pe.pr)
+	}
+}
+
+// visitProgress hands visitor p without its Inflights, typed by role.
+func visitProgress(visitor func(id uint64, typ ProgressType, pr tracker.Progress), id uint64, p tracker.Progress) {
+	typ := ProgressTypePeer
+	if p.IsLearner {
+		typ = ProgressTypeLearner
+	}
+	p.Inflights = nil
+	visitor(id, typ, p)
 }
 
 // ReportUnreachable reports that the last message to id could not be sent.
