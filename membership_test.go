@@ -3,6 +3,7 @@ package raft
 import (
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	pb "github.com/tickraft/raft/raftpb"
 )
 
@@ -89,6 +90,31 @@ func TestJointAutoLeave(t *testing.T) {
 			if len(cs.VotersOutgoing) != 0 || len(cs.Voters) != 5 {
 				t.Errorf("transition %v: node %d still in %v", tr, id, cs)
 			}
+		}
+	}
+}
+
+// A follower keeps a joint configuration compactly, AutoLeave included:
+// when the leader that entered it is cut off before leaving it, the
+// follower elected next holds the same configuration and leaves it on its
+// own.
+func TestJointAutoLeaveByNextLeader(t *testing.T) {
+	tn := newTestNet(t, 4, nil)
+	tn.elect(1)
+	tn.drop = func(m pb.Message) bool { return m.From == 1 && m.Type == pb.MsgApp && carriesLeaveJoint(m) }
+	proposeCC(t, tn, 1, pb.ConfChangeV2{Transition: pb.ConfChangeTransitionJointImplicit,
+		Changes: []pb.ConfChangeSingle{{Type: pb.ConfChangeAddLearnerNode, NodeID: 4}}})
+	lead, f := tn.nodes[1].Status().Config, tn.nodes[2].Status().Config
+	if !lead.AutoLeave || len(lead.Voters[1]) == 0 || !cmp.Equal(f, lead) {
+		t.Fatalf("follower 2 holds %s (%#v), leader 1 %s (%#v); want the same auto-leave joint configuration",
+			f.String(), f, lead.String(), lead)
+	}
+	tn.drop = func(m pb.Message) bool { return m.From == 1 || m.To == 1 }
+	tn.elect(2)
+	for _, id := range []uint64{2, 3, 4} {
+		cfg := tn.nodes[id].Status().Config
+		if len(cfg.Voters[1]) != 0 || cfg.AutoLeave || len(cfg.Learners) != 1 {
+			t.Errorf("node %d is in %s after 2 took over, want voters=(1 2 3) learners=(4)", id, cfg.String())
 		}
 	}
 }
