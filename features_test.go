@@ -1,6 +1,7 @@
 package raft
 
 import (
+	"encoding/binary"
 	"errors"
 	"testing"
 
@@ -93,6 +94,51 @@ func TestReadIndexConfirmedBySequence(t *testing.T) {
 
 	if n := len(tn.nodes[1].raft.reads.pending); n != 0 {
 		t.Fatalf("%d reads still pending", n)
+	}
+}
+
+// Each term numbers its reads from 1 (the read queue goes with the term),
+// so a heartbeat answer of an earlier term echoes a number the new term
+// issues too; it is dropped by its term and confirms nothing.
+func TestReadIndexNotConfirmedByEarlierTerm(t *testing.T) {
+	tn := newTestNet(t, 3, nil)
+	tn.elect(1)
+	var stale []pb.Message
+	tn.drop = func(m pb.Message) bool {
+		if m.Type == pb.MsgHeartbeatResp && len(m.Context) > 0 {
+			stale = append(stale, m)
+		}
+		return false
+	}
+	tn.nodes[1].ReadIndex([]byte("old"))
+	tn.settle()
+	if len(stale) == 0 || len(tn.nodes[1].raft.reads.pending) != 0 {
+		t.Fatalf("the first read: %d answers seen, %d reads pending", len(stale), len(tn.nodes[1].raft.reads.pending))
+	}
+	tn.drop = nil
+	tn.elect(2)
+	tn.elect(1)
+	r := tn.nodes[1].raft
+	// Answers to the new term's heartbeats are lost; only the stale ones
+	// arrive.
+	tn.drop = func(m pb.Message) bool { return m.Type == pb.MsgHeartbeatResp }
+	tn.nodes[1].ReadIndex([]byte("new"))
+	tn.settle()
+	if r.reads == nil || r.reads.seq != 1 || binary.BigEndian.Uint64(stale[0].Context) != 1 {
+		t.Fatalf("term %d numbers its read %v, the stale answer echoes %x; want both 1", r.term, r.reads, stale[0].Context)
+	}
+	for _, m := range stale {
+		if err := tn.nodes[1].Step(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(r.readStates) != 0 || len(r.reads.pending) != 1 {
+		t.Fatalf("answers of term %d confirmed a read of term %d: %v", stale[0].Term, r.term, r.readStates)
+	}
+	tn.drop = nil
+	tn.tickAll(1)
+	if len(r.reads.pending) != 0 {
+		t.Fatalf("the new term's own answers left %d reads pending", len(r.reads.pending))
 	}
 }
 

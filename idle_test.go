@@ -498,9 +498,10 @@ func TestProgressOnlyOffFollower(t *testing.T) {
 	}
 }
 
-// The read queue and a lease leader's bookkeeping exist only once used: an
-// idle group without reads, follower or leader, keeps two nil pointers; a
-// transfer does not make a ReadIndex leader's lease part.
+// The read queue and a lease leader's bookkeeping exist only once used and
+// until the term ends: an idle group without reads, follower or leader,
+// keeps two nil pointers, and so does a former leader; a transfer does not
+// make a ReadIndex leader's lease part.
 func TestReadAndLeaseStateOnlyWhenUsed(t *testing.T) {
 	for _, lease := range []bool{false, true} {
 		var tn *testNet
@@ -528,13 +529,18 @@ func TestReadAndLeaseStateOnlyWhenUsed(t *testing.T) {
 		if tn.nodes[2].raft.reads != nil {
 			t.Fatalf("lease %v: a follower made a read queue", lease)
 		}
+		// Node 2 is caught up: MsgTimeoutNow goes out at once.
 		tn.nodes[1].TransferLeader(2)
+		if !lease && r.lease.held != nil {
+			t.Fatalf("a transfer gave a ReadIndex leader a lease part: %+v", r.lease.held)
+		}
 		tn.settle()
 		if r.state != StateFollower {
 			t.Fatalf("lease %v: node 1 is %s after the transfer, want follower", lease, r.state)
 		}
-		if !lease && r.lease.held != nil {
-			t.Fatalf("a transfer gave a ReadIndex leader a lease part: %+v", r.lease.held)
+		// Both belong to the term that ended.
+		if r.reads != nil || r.lease.held != nil {
+			t.Fatalf("lease %v: the former leader keeps read queue %v, lease part %v", lease, r.reads, r.lease.held)
 		}
 	}
 }

@@ -38,9 +38,9 @@ type leaseState struct {
 	// voteFloor is the tick before which this node refuses unforced votes,
 	// with lease-based reads; it outlives terms.
 	voteFloor uint64
-	// held is a lease leader's bookkeeping, made on first use: nodes that
-	// do not serve lease-based reads, idle followers above all, carry one
-	// word instead of five.
+	// held is a lease leader's bookkeeping, made on first use and dropped
+	// at the next term (reset): nodes that do not lead with lease-based
+	// reads, idle followers above all, carry one word instead of five.
 	held *heldLease
 }
 
@@ -67,14 +67,6 @@ func (l *leaseState) leader() *heldLease {
 // read sequence number, then the send tick, both big-endian. A ReadIndex
 // leader sends only the sequence number, and only while reads wait.
 const heartbeatContextLen = 16
-
-// reset forgets everything heard: it belongs to the previous term.
-func (l *leaseState) reset() {
-	if l.held != nil {
-		clear(l.held.heard)
-		l.held.revoked = false
-	}
-}
 
 // holdVotes opens the vote refusal window anew: the node has just started,
 // or just received a message from a leader.

@@ -48,7 +48,8 @@ type raft struct {
 	// exactly one of the two is set (see peers.go).
 	trk  *tracker.ProgressTracker
 	conf *compactConf
-	// reads is nil until this node leads and serves a ReadIndex request.
+	// reads is nil until this node leads and serves a ReadIndex request,
+	// and again from the next term on (reset).
 	reads *readIndexQueue
 
 	// leadTransferee is the node a leadership transfer is handing over to.
@@ -205,8 +206,11 @@ func (r *raft) reset(term uint64) {
 	}
 	r.pendingConfIndex = 0
 	r.uncommittedSize = 0
-	r.reads.reset()
-	r.lease.reset()
+	// Reads belong to a leader's term, and heartbeat responses of earlier
+	// terms are dropped by term, so a new term numbers reads afresh: the
+	// read queue and the lease part (each made on first use) go, and a
+	// node that led holds neither once it follows.
+	r.reads, r.lease.held = nil, nil
 }
 
 func (r *raft) resetRandomizedElectionTimeout() {

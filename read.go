@@ -42,17 +42,6 @@ func (r *raft) readQueue() *readIndexQueue {
 	return r.reads
 }
 
-// reset drops all requests, which belong to the previous term's leader.
-// The sequence numbers go on: a nil queue has issued none.
-func (q *readIndexQueue) reset() {
-	if q == nil {
-		return
-	}
-	q.pending = nil
-	q.waiting = nil
-	clear(q.acked)
-}
-
 // heartbeatContext returns the Context for heartbeats. A lease leader
 // always sends the latest sequence number and its tick (lease.go); a
 // ReadIndex leader sends the number while requests wait, nothing otherwise.
