@@ -84,9 +84,16 @@ type Config struct {
 	// beforeSave, set only by tests, runs in the append goroutine before
 	// each wal.Save with the number of messages merged into it.
 	beforeSave func(msgs int)
+	// leaderOnlyProposed, set only by tests, runs in the loop when it
+	// hands a leader-only proposal (an auto-compaction) to raft.
+	leaderOnlyProposed func()
 	// beforeKVCommit, set only by tests, runs in the apply goroutine
 	// before it commits what it staged.
 	beforeKVCommit func()
+
+	// AutoCompaction has the leader compact the key history periodically
+	// (default off).
+	AutoCompaction AutoCompaction
 
 	// KV configures the state machine; WALSegmentSize the log's segments.
 	KV             kv.Options
@@ -130,6 +137,10 @@ func (c Config) withDefaults() (Config, error) {
 	setDefault(&c.CompactTail, 5000)
 	setDefault(&c.KVCommitInterval, 100*time.Millisecond)
 	setDefault(&c.KVCommitEntries, 10000)
+	if err := c.AutoCompaction.check(); err != nil {
+		return c, err
+	}
+	setDefault(&c.AutoCompaction.RevisionInterval, 5*time.Minute)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

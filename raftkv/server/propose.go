@@ -15,6 +15,9 @@ import (
 type proposal struct {
 	id   uint64
 	data []byte
+	// leaderOnly: refuse it unless this member leads, rather than let
+	// raft forward it (auto-compaction is the leader's decision alone).
+	leaderOnly bool
 }
 
 // propose hands one proposal to raft (in the loop).
@@ -22,6 +25,15 @@ func (s *Server) propose(p proposal) {
 	if s.loop.removed {
 		s.waiters.deliver(p.id, outcome{err: ErrRemoved})
 		return
+	}
+	if p.leaderOnly {
+		if bs := s.rn.BasicStatus(); bs.RaftState != raft.StateLeader {
+			s.waiters.deliver(p.id, outcome{err: &NotLeaderError{Leader: bs.Lead}})
+			return
+		}
+		if s.cfg.leaderOnlyProposed != nil {
+			s.cfg.leaderOnlyProposed()
+		}
 	}
 	if err := s.rn.Propose(p.data); err != nil {
 		s.waiters.deliver(p.id, outcome{err: s.proposeError(err)})

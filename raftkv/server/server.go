@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tickraft/raft"
 	"github.com/tickraft/raft/raftkv/kv"
@@ -55,9 +56,11 @@ type Server struct {
 	failErr  error
 	loopDone chan struct{}
 	workers  sync.WaitGroup // append, apply
-	snaps    sync.WaitGroup // snapshot streams being sent
-	stopOnce sync.Once
-	stopErr  error
+	// compactor is the auto-compaction goroutine, if configured.
+	compactor sync.WaitGroup
+	snaps     sync.WaitGroup // snapshot streams being sent
+	stopOnce  sync.Once
+	stopErr   error
 }
 
 // New opens (or creates) the member's data in cfg.Dir, recovers it, starts
@@ -102,6 +105,10 @@ func New(cfg Config) (*Server, error) {
 	go s.appendLoop()
 	go s.applyLoop()
 	go s.run()
+	if p := cfg.AutoCompaction.policy(time.Now()); p != nil {
+		s.compactor.Add(1)
+		go s.autoCompactLoop(p)
+	}
 	return s, nil
 }
 
@@ -197,6 +204,7 @@ func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
 		close(s.stopc)
 		<-s.loopDone
+		s.compactor.Wait()
 		close(s.appendc)
 		close(s.applyc)
 		s.workers.Wait()
