@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -50,7 +52,18 @@ type config struct {
 	// run, dials the other members' client API.
 	clientTLS  clientTLSFiles
 	forwardTLS *tls.Config
+	// compactPeriod or compactRevisions (at most one is set) is the
+	// leader's automatic history compaction; compactCheck overrides
+	// revision mode's five-minute check (tests only, revisionCheckEnv).
+	compactPeriod    time.Duration
+	compactRevisions int64
+	compactCheck     time.Duration
 }
+
+// revisionCheckEnv shortens revision mode's check interval so the
+// end-to-end tests need not wait five minutes. It is not a supported
+// setting.
+const revisionCheckEnv = "RAFTKV_TEST_REVISION_COMPACTION_INTERVAL"
 
 // tlsFiles secure peer traffic when all three are set.
 type tlsFiles struct{ cert, key, ca string }
@@ -66,6 +79,14 @@ Example, the first of three members:
 TLS on the client API takes etcd's flags (--cert-file, --key-file,
 --trusted-ca-file, --client-cert-auth); clients then need --cacert, and
 --cert and --key with --client-cert-auth, as etcdctl does.
+
+The key history grows with every write until it is compacted: by clients
+(etcdctl compact), or by the leader with --auto-compaction-retention.
+A member rebuilds its key index at start by reading the uncompacted
+history, so auto-compaction also bounds start-up time. Periodic mode keeps
+the history of the last retention (1h, 30m, or a bare number of hours);
+revision mode keeps that many revisions behind the current one, checked
+every 5 minutes.
 
 "raftkv ctl" is a small client: raftkv ctl -h. "raftkv bench" drives load
 against raftkv or etcd: raftkv bench -h.
@@ -107,6 +128,9 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.IntVar(&c.batchLimit, "backend-batch-limit", 0, "applied entries that force a state-machine commit (0: 10000)")
 	fs.IntVar(&c.watchEvents, "max-watch-buffered-events", 0, "events queued for all slow watch clients together before the slowest watchers are canceled (0: 1000000)")
 	fs.IntVar(&c.watchBytes, "max-watch-buffered-bytes", 0, "bytes of events queued for all slow watch clients together before the slowest watchers are canceled (0: 256 MiB)")
+	var compactMode, compactRetention string
+	fs.StringVar(&compactMode, "auto-compaction-mode", "periodic", `how --auto-compaction-retention is read: "periodic" (a time window) or "revision" (a number of revisions)`)
+	fs.StringVar(&compactRetention, "auto-compaction-retention", "0", "key history the leader keeps when it compacts automatically: periodic, a duration (1h, 30m) or a bare number of hours; revision, a number of revisions; 0 never compacts")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -119,6 +143,14 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	}
 	if c.peers, err = parseCluster(cluster); err != nil {
 		return config{}, fmt.Errorf("--initial-cluster: %w", err)
+	}
+	if c.compactPeriod, c.compactRevisions, err = parseAutoCompaction(compactMode, compactRetention); err != nil {
+		return config{}, err
+	}
+	if v, ok := os.LookupEnv(revisionCheckEnv); ok {
+		if c.compactCheck, err = time.ParseDuration(v); err != nil || c.compactCheck <= 0 {
+			return config{}, fmt.Errorf("%s=%q is not a positive duration", revisionCheckEnv, v)
+		}
 	}
 	if err := c.logLevel.UnmarshalText([]byte(level)); err != nil {
 		return config{}, fmt.Errorf("--log-level: %q is not debug, info, warn or error", level)
@@ -185,6 +217,38 @@ func (c *config) check() error {
 		return errors.New("peer TLS needs all of --peer-cert-file, --peer-key-file and --peer-trusted-ca-file")
 	}
 	return c.clientTLS.check()
+}
+
+// parseAutoCompaction reads --auto-compaction-mode and
+// --auto-compaction-retention as etcd does; a zero retention is off.
+func parseAutoCompaction(mode, retention string) (time.Duration, int64, error) {
+	switch mode {
+	case "periodic":
+		if h, err := strconv.ParseInt(retention, 10, 64); err == nil {
+			if h < 0 || h > int64(math.MaxInt64/time.Hour) {
+				return 0, 0, fmt.Errorf("--auto-compaction-retention %d hours is out of range: give 0 (off) up to %d", h, int64(math.MaxInt64/time.Hour))
+			}
+			return time.Duration(h) * time.Hour, 0, nil
+		}
+		d, err := time.ParseDuration(retention)
+		if err != nil {
+			return 0, 0, fmt.Errorf("--auto-compaction-retention %q: periodic mode takes a duration like 30m or 1h, or a whole number of hours", retention)
+		}
+		if d < 0 {
+			return 0, 0, fmt.Errorf("--auto-compaction-retention %v must not be negative (0 turns auto-compaction off)", d)
+		}
+		return d, 0, nil
+	case "revision":
+		n, err := strconv.ParseInt(retention, 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("--auto-compaction-retention %q: revision mode takes a whole number of revisions to keep, like 1000", retention)
+		}
+		if n < 0 {
+			return 0, 0, fmt.Errorf("--auto-compaction-retention %d must not be negative (0 turns auto-compaction off)", n)
+		}
+		return 0, n, nil
+	}
+	return 0, 0, fmt.Errorf("--auto-compaction-mode is %q, want periodic or revision", mode)
 }
 
 func btoi(b bool) int {

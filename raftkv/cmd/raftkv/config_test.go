@@ -74,6 +74,14 @@ func TestParseFlagsErrors(t *testing.T) {
 		{with("--backend-batch-interval", "-1s"), "must not be negative"},
 		{with("--backend-batch-limit", "-1"), "must not be negative"},
 		{with("--max-watch-buffered-bytes", "-1"), "must not be negative"},
+		{with("--auto-compaction-mode", "hourly"), `--auto-compaction-mode is "hourly", want periodic or revision`},
+		{with("--auto-compaction-retention", "soon"), `"soon": periodic mode takes a duration`},
+		{with("--auto-compaction-retention", "1.5"), `"1.5": periodic mode takes a duration`},
+		{with("--auto-compaction-retention", "-1"), "-1 hours is out of range"},
+		{with("--auto-compaction-retention", "3000000"), "3000000 hours is out of range"},
+		{with("--auto-compaction-retention", "-5m"), "-5m0s must not be negative"},
+		{with("--auto-compaction-mode", "revision", "--auto-compaction-retention", "1h"), `"1h": revision mode takes a whole number`},
+		{with("--auto-compaction-mode", "revision", "--auto-compaction-retention", "-3"), "-3 must not be negative"},
 		{with("extra"), `unexpected argument "extra"`},
 		{with("--no-such-flag"), "flag provided but not defined"},
 	}
@@ -81,6 +89,47 @@ func TestParseFlagsErrors(t *testing.T) {
 		_, err := parseFlags(tc.args, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), tc.msg) {
 			t.Errorf("%v: got %v, want an error containing %q", tc.args, err, tc.msg)
+		}
+	}
+}
+
+func TestParseAutoCompaction(t *testing.T) {
+	base := []string{"--id", "1", "--data-dir", "/d", "--initial-cluster", "1=127.0.0.1:2380"}
+	for _, tc := range []struct {
+		args      []string
+		period    time.Duration
+		revisions int64
+	}{
+		{nil, 0, 0}, // off by default
+		{[]string{"--auto-compaction-retention", "0"}, 0, 0},
+		{[]string{"--auto-compaction-retention", "2"}, 2 * time.Hour, 0}, // a bare number is hours
+		{[]string{"--auto-compaction-retention", "30m"}, 30 * time.Minute, 0},
+		{[]string{"--auto-compaction-mode", "periodic", "--auto-compaction-retention", "1h30m"}, 90 * time.Minute, 0},
+		{[]string{"--auto-compaction-mode", "revision", "--auto-compaction-retention", "1000"}, 0, 1000},
+		{[]string{"--auto-compaction-mode", "revision"}, 0, 0},
+	} {
+		c, err := parseFlags(append(append([]string(nil), base...), tc.args...), io.Discard)
+		if err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		sc, err := serverConfig(c, slog.Default())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ac := sc.AutoCompaction; ac.Period != tc.period || ac.Revisions != tc.revisions || ac.RevisionInterval != 0 {
+			t.Errorf("%v: auto-compaction %+v, want period %v, revisions %d and the default interval", tc.args, ac, tc.period, tc.revisions)
+		}
+	}
+
+	t.Setenv(revisionCheckEnv, "50ms")
+	c, err := parseFlags(append(base, "--auto-compaction-mode", "revision", "--auto-compaction-retention", "10"), io.Discard)
+	if err != nil || c.compactCheck != 50*time.Millisecond {
+		t.Fatalf("with %s=50ms: %v, interval %v", revisionCheckEnv, err, c.compactCheck)
+	}
+	for _, bad := range []string{"soon", "0s"} {
+		t.Setenv(revisionCheckEnv, bad)
+		if _, err := parseFlags(base, io.Discard); err == nil || !strings.Contains(err.Error(), "is not a positive duration") {
+			t.Errorf("%s=%q: %v, want an error", revisionCheckEnv, bad, err)
 		}
 	}
 }

@@ -64,6 +64,9 @@ func serverConfig(cfg config, log *slog.Logger) (server.Config, error) {
 		Watch:            watch.Options{MaxTotalPendingEvents: cfg.watchEvents, MaxTotalPendingBytes: cfg.watchBytes},
 		Logger:           log,
 		ClientTLS:        cfg.forwardTLS,
+		AutoCompaction: server.AutoCompaction{
+			Period: cfg.compactPeriod, Revisions: cfg.compactRevisions, RevisionInterval: cfg.compactCheck,
+		},
 	}
 	if cfg.peerTLS != (tlsFiles{}) {
 		t, err := loadPeerTLS(cfg.peerTLS)
