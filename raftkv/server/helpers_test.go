@@ -34,7 +34,7 @@ func testConfig(id uint64, dir string, peers map[uint64]string) Config {
 }
 
 // freeAddrs reserves n loopback ports by listening and closing.
-func freeAddrs(t *testing.T, n int) []string {
+func freeAddrs(t testing.TB, n int) []string {
 	// Every listener stays open until all n are chosen, so the n
 	// addresses differ.
 	var out []string
