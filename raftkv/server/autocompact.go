@@ -196,8 +196,8 @@ func (s *Server) autoCompact(ctx context.Context, mode string, rev int64) bool {
 		s.cfg.Logger.Info("auto-compaction: history already compacted", "mode", mode, "revision", rev)
 		return true
 	case errors.Is(err, kv.ErrFutureRevision), errors.Is(err, ErrNotLeader):
-		// Not this member's turn, or the leader's state is behind the
-		// sample (it was restored from an older snapshot): next check.
+		// Not this member's turn, or a revision its state has not
+		// reached: nothing to do until the next check.
 		return false
 	default:
 		s.cfg.Logger.Warn("auto-compaction failed; will retry at the next check", "mode", mode, "revision", rev, "err", err)
