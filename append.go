@@ -18,7 +18,7 @@ func (r *raft) handleAppendEntries(m *pb.Message) {
 	s := logSlice{term: m.Term, prev: entryID{term: m.LogTerm, index: m.Index}, entries: m.Entries}
 	if s.prev.index < r.raftLog.committed {
 		// Everything up to our commit index matches any leader's log.
-		r.send(pb.Message{To: m.From, Type: pb.MsgAppResp, Index: r.raftLog.committed})
+		r.send(&pb.Message{To: m.From, Type: pb.MsgAppResp, Index: r.raftLog.committed})
 		return
 	}
 	ok, err := r.raftLog.maybeAppend(s)
@@ -28,12 +28,12 @@ func (r *raft) handleAppendEntries(m *pb.Message) {
 	}
 	if ok {
 		r.raftLog.commitTo(min(m.Commit, s.lastIndex()))
-		r.send(pb.Message{To: m.From, Type: pb.MsgAppResp, Index: s.lastIndex()})
+		r.send(&pb.Message{To: m.From, Type: pb.MsgAppResp, Index: s.lastIndex()})
 		return
 	}
 	hint, hintTerm := r.findConflictByTerm(min(m.Index, r.raftLog.lastIndex()), m.LogTerm)
 	r.logger.Debugf("%x rejected MsgApp [logterm: %d, index: %d] from %x", r.id, m.LogTerm, m.Index, m.From)
-	r.send(pb.Message{To: m.From, Type: pb.MsgAppResp, Index: m.Index, Reject: true, RejectHint: hint, LogTerm: hintTerm})
+	r.send(&pb.Message{To: m.From, Type: pb.MsgAppResp, Index: m.Index, Reject: true, RejectHint: hint, LogTerm: hintTerm})
 }
 
 // handleHeartbeat advances the commit index if the log was written by this
@@ -43,7 +43,7 @@ func (r *raft) handleHeartbeat(m *pb.Message) {
 	if r.raftLog.accTerm() == m.Term {
 		r.raftLog.commitTo(min(m.Commit, r.raftLog.lastIndex()))
 	}
-	r.send(pb.Message{To: m.From, Type: pb.MsgHeartbeatResp, Context: m.Context})
+	r.send(&pb.Message{To: m.From, Type: pb.MsgHeartbeatResp, Context: m.Context})
 }
 
 // handleSnapshot installs a leader's snapshot and acknowledges the log's new
@@ -52,11 +52,11 @@ func (r *raft) handleSnapshot(m *pb.Message) {
 	md := m.Snapshot.Metadata
 	if r.restore(*m.Snapshot) {
 		r.logger.Infof("%x [commit: %d] restored snapshot [index: %d, term: %d]", r.id, r.raftLog.committed, md.Index, md.Term)
-		r.send(pb.Message{To: m.From, Type: pb.MsgAppResp, Index: r.raftLog.lastIndex()})
+		r.send(&pb.Message{To: m.From, Type: pb.MsgAppResp, Index: r.raftLog.lastIndex()})
 		return
 	}
 	r.logger.Infof("%x [commit: %d] ignored snapshot [index: %d, term: %d]", r.id, r.raftLog.committed, md.Index, md.Term)
-	r.send(pb.Message{To: m.From, Type: pb.MsgAppResp, Index: r.raftLog.committed})
+	r.send(&pb.Message{To: m.From, Type: pb.MsgAppResp, Index: r.raftLog.committed})
 }
 
 // restore replaces the log and configuration with a snapshot's. It refuses

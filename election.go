@@ -109,7 +109,7 @@ func (r *raft) campaign(t CampaignType) {
 		r.becomeCandidate()
 		voteMsg = pb.MsgVote
 		term = r.term
-		r.send(pb.Message{To: r.id, Term: term, Type: pb.MsgVoteResp})
+		r.send(&pb.Message{To: r.id, Term: term, Type: pb.MsgVoteResp})
 	}
 	last := r.raftLog.lastEntryID()
 	var ctx []byte
@@ -120,7 +120,7 @@ func (r *raft) campaign(t CampaignType) {
 		if id == r.id {
 			continue
 		}
-		r.send(pb.Message{To: id, Term: term, Type: voteMsg, Index: last.index, LogTerm: last.term, Context: ctx})
+		r.send(&pb.Message{To: id, Term: term, Type: voteMsg, Index: last.index, LogTerm: last.term, Context: ctx})
 	}
 }
 
@@ -208,7 +208,7 @@ func (r *raft) handleVoteRequest(m *pb.Message) {
 		r.logger.Infof("%x [term: %d] cast %s for %x at term %d", r.id, r.term, m.Type, m.From, m.Term)
 		// The response carries the request's term: for a pre-vote that is
 		// a future term, and the pre-candidate counts only responses in it.
-		r.send(pb.Message{To: m.From, Term: m.Term, Type: resp})
+		r.send(&pb.Message{To: m.From, Term: m.Term, Type: resp})
 		if m.Type == pb.MsgVote {
 			r.electionElapsed = 0
 			r.vote = m.From
@@ -216,7 +216,7 @@ func (r *raft) handleVoteRequest(m *pb.Message) {
 		return
 	}
 	r.logger.Infof("%x [term: %d] rejected %s from %x at term %d", r.id, r.term, m.Type, m.From, m.Term)
-	r.send(pb.Message{To: m.From, Term: r.term, Type: resp, Reject: true})
+	r.send(&pb.Message{To: m.From, Term: r.term, Type: resp, Reject: true})
 }
 
 // handleVoteResponse counts a vote for the current campaign.

@@ -140,11 +140,13 @@ func (r *raft) hardState() pb.HardState {
 
 func (r *raft) softState() SoftState { return SoftState{Lead: r.lead, RaftState: r.state} }
 
-// send queues m, stamping From and the term. Vote messages carry their own
-// term (a pre-vote is asked and answered in the future term), and
-// forwarded proposals and reads keep Term 0, as local requests have.
-// Acknowledgements and vote responses wait for the next durable write.
-func (r *raft) send(m pb.Message) {
+// send queues a copy of m, stamping From and the term in m first. Vote
+// messages carry their own term (a pre-vote is asked and answered in the
+// future term), and forwarded proposals and reads keep Term 0, as local
+// requests have. Acknowledgements and vote responses wait for the next
+// durable write. m is taken by pointer so that the 160-byte message is
+// copied once, into the queue, rather than also into send's frame.
+func (r *raft) send(m *pb.Message) {
 	if m.From == None {
 		m.From = r.id
 	}
@@ -160,9 +162,9 @@ func (r *raft) send(m pb.Message) {
 	}
 	switch m.Type {
 	case pb.MsgAppResp, pb.MsgVoteResp, pb.MsgPreVoteResp:
-		r.msgsAfterAppend = append(r.msgsAfterAppend, m)
+		r.msgsAfterAppend = append(r.msgsAfterAppend, *m)
 	default:
-		*r.queueMsg() = m
+		*r.queueMsg() = *m
 	}
 }
 

@@ -155,7 +155,7 @@ func (r *raft) answerRead(from uint64, ctx []byte, index uint64) {
 		r.readStates = append(r.readStates, ReadState{Index: index, RequestCtx: ctx})
 		return
 	}
-	r.send(pb.Message{To: from, Type: pb.MsgReadIndexResp, Index: index, Entries: []pb.Entry{{Data: ctx}}})
+	r.send(&pb.Message{To: from, Type: pb.MsgReadIndexResp, Index: index, Entries: []pb.Entry{{Data: ctx}}})
 }
 
 // forwardReadIndex passes a follower's read to the leader.
@@ -166,7 +166,7 @@ func (r *raft) forwardReadIndex(m *pb.Message) {
 	}
 	fwd := *m
 	fwd.To = r.lead
-	r.send(fwd)
+	r.send(&fwd)
 }
 
 func (r *raft) handleReadIndexResp(m *pb.Message) {

@@ -140,7 +140,7 @@ func (r *raft) maybeSendAppend(to uint64, pr *tracker.Progress) bool {
 		}
 	}
 	commit := r.raftLog.committed
-	r.send(pb.Message{To: to, Type: pb.MsgApp, Index: prev, LogTerm: prevTerm, Entries: ents, Commit: commit})
+	r.send(&pb.Message{To: to, Type: pb.MsgApp, Index: prev, LogTerm: prevTerm, Entries: ents, Commit: commit})
 	pr.SentEntries(len(ents), payloadSize(ents))
 	pr.SentCommit(commit)
 	return true
@@ -170,7 +170,7 @@ func (r *raft) maybeSendSnapshot(to uint64, pr *tracker.Progress, err error) boo
 	}
 	r.logger.Debugf("%x sending snapshot at %d to %x", r.id, snap.Metadata.Index, to)
 	pr.BecomeSnapshot(snap.Metadata.Index)
-	r.send(pb.Message{To: to, Type: pb.MsgSnap, Snapshot: &snap})
+	r.send(&pb.Message{To: to, Type: pb.MsgSnap, Snapshot: &snap})
 	return true
 }
 
@@ -220,7 +220,7 @@ func (r *raft) sendEmptyAppend(to uint64, pr *tracker.Progress) {
 		return
 	}
 	commit := r.raftLog.committed
-	r.send(pb.Message{To: to, Type: pb.MsgApp, Index: prev, LogTerm: prevTerm, Commit: commit})
+	r.send(&pb.Message{To: to, Type: pb.MsgApp, Index: prev, LogTerm: prevTerm, Commit: commit})
 	pr.SentCommit(commit)
 }
 

@@ -44,7 +44,7 @@ func (r *raft) sendTimeoutNow(to uint64) {
 	if r.cfg.ReadOnlyOption == ReadOnlyLeaseBased {
 		r.lease.leader().revoked = true // only lease-based reads look
 	}
-	r.send(pb.Message{To: to, Type: pb.MsgTimeoutNow})
+	r.send(&pb.Message{To: to, Type: pb.MsgTimeoutNow})
 }
 
 func (r *raft) abortLeaderTransfer() { r.leadTransferee = None }
@@ -64,7 +64,7 @@ func (r *raft) forwardToLeader(m *pb.Message) {
 	}
 	fwd := *m
 	fwd.To = r.lead
-	r.send(fwd)
+	r.send(&fwd)
 }
 
 // forwardProposal passes a follower's proposal to the leader.
@@ -82,7 +82,7 @@ func (r *raft) forwardProposal(m *pb.Message) error {
 	// The message is kept until the next Ready, but its entries may be
 	// the caller's scratch space (RawNode.Propose): keep a copy.
 	fwd.Entries = slices.Clone(m.Entries)
-	r.send(fwd)
+	r.send(&fwd)
 	return nil
 }
 
