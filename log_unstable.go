@@ -163,12 +163,15 @@ func (u *unstable) dropDurable(i, maxSize uint64) {
 func (u *unstable) dropAllDurable() { u.durable, u.durableSize = nil, 0 }
 
 // minUnstableCap is the smallest array allocated for unstable entries:
-// appended one at a time, four entries cost one allocation.
-const minUnstableCap = 4
+// appended one at a time, eight entries cost one allocation. A drained
+// log's array goes at the next tick (releaseDrained), so an idle group
+// keeps none whatever its size; a busy one drains after every round and
+// starts a new array each time this one runs out.
+const minUnstableCap = 8
 
 // releaseDrained lets the entries array go once every entry in it is
 // durable and handed out for applying, so that an idle group does not keep
-// it (192 bytes) for appends that may never come. Called on each tick, not
+// it (384 bytes) for appends that may never come. Called on each tick, not
 // when the log drains: a busy group drains after every round of appends,
 // and would pay an allocation per round instead of at most one per tick.
 func (u *unstable) releaseDrained() {
