@@ -29,6 +29,8 @@ type testNet struct {
 	holdStorage bool
 	appendQ     map[uint64][]pb.Message
 	applyQ      map[uint64][]pb.Message
+	// onReady, if set, sees every Ready as it is taken.
+	onReady func(id uint64, rd Ready)
 }
 
 func newTestConfig(id uint64, s Storage) *Config {
@@ -128,6 +130,9 @@ func (tn *testNet) handleReady(id uint64) bool {
 		return false
 	}
 	rd := rn.Ready()
+	if tn.onReady != nil {
+		tn.onReady(id, rd)
+	}
 	if rn.asyncStorageWrites {
 		for _, m := range rd.Messages {
 			switch m.To {

@@ -13,6 +13,12 @@ import (
 type RawNode struct {
 	raft               *raft
 	asyncStorageWrites bool
+	// readies counts recent Readies with messages (halved by each tick),
+	// and chunked says raft's queues may hold a chunk's room; both only
+	// without ReuseReadyBuffers (see msgchunk.go). They sit in the
+	// padding after asyncStorageWrites.
+	readies uint8
+	chunked bool
 
 	prevSoftSt SoftState
 	prevHardSt pb.HardState
@@ -50,7 +56,10 @@ func NewRawNode(config *Config) (*RawNode, error) {
 }
 
 // Tick advances the logical clock by one tick.
-func (rn *RawNode) Tick() { rn.raft.tick() }
+func (rn *RawNode) Tick() {
+	rn.tickChunks()
+	rn.raft.tick()
+}
 
 // TickQuiesced advances the election clock without acting on it: a leader
 // sends no heartbeat and a follower does not campaign on this call. The
@@ -58,8 +67,10 @@ func (rn *RawNode) Tick() { rn.raft.tick() }
 // election timeout's worth of quiesced ticks campaigns at once (as in v3.6).
 // An application that quiesces idle groups must wake a group's leader first
 // or accept that election. Use with care. Like Tick, it lets a drained
-// log's array go: a quiesced group is the idlest kind.
+// log's array and a quiet node's message chunks go: a quiesced group is
+// the idlest kind.
 func (rn *RawNode) TickQuiesced() {
+	rn.tickChunks()
 	rn.raft.electionElapsed++
 	rn.raft.raftLog.unstable.releaseDrained()
 }

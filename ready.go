@@ -14,6 +14,10 @@ type storageWork struct {
 	mark        logMark // the log's end once entries and snapshot are written
 	afterAppend []pb.Message
 	committed   []pb.Entry
+	// msgs and after are raft's two queues' arrays once the Ready has
+	// taken its messages, for the next messages (see msgchunk.go); unused
+	// with ReuseReadyBuffers.
+	msgs, after queueRoom
 }
 
 // needsWrite reports whether anything must go through the append path.
@@ -64,6 +68,8 @@ func (rn *RawNode) accept(w *storageWork) {
 	r.msgs, r.msgsAfterAppend, r.readStates = nil, nil, nil
 	if rn.bufs != nil {
 		rn.bufs.refill(r)
+	} else {
+		rn.setQueues(w.msgs, w.after)
 	}
 	rn.prevSoftSt = r.softState()
 	if !IsEmptyHardState(w.hardState) {
@@ -105,9 +111,21 @@ func (rn *RawNode) syncReady(w *storageWork, rd *Ready) {
 	r := rn.raft
 	rn.flushAcks()
 	rn.describeWork(w, rd)
-	rd.Messages = rn.sendAfterAppend(r.msgs, w.afterAppend)
+	msgs, after := r.msgs, w.afterAppend
+	out := rn.sendAfterAppend(msgs, after)
 	if rn.bufs != nil {
-		rn.bufs.keep(r.msgs, w.afterAppend, rd.Messages)
+		rn.bufs.keep(msgs, after, out)
+		rd.Messages = out
+	} else {
+		if len(out) > 0 && (len(after) == 0 || &out[0] != &after[0]) {
+			msgs = out // msgs's array, or its copy, with after's messages appended
+		}
+		w.msgs, w.after = filled(msgs), filled(after)
+		if len(out) > 0 {
+			rn.countReady()
+		}
+		// The queues go on past out: nothing may append into it.
+		rd.Messages = out[:len(out):len(out)]
 	}
 	rn.acks = pendingAcks{snap: w.snapshot, committed: w.committed}
 	if w.writesLog() {
@@ -188,28 +206,47 @@ func (rn *RawNode) sendAfterAppend(msgs, after []pb.Message) []pb.Message {
 }
 
 // asyncReady presents work as MsgStorageAppend and MsgStorageApply messages
-// whose responses carry the same acknowledgements.
+// whose responses carry the same acknowledgements. The storage messages
+// and their responses go into raft's queues' arrays, after the messages
+// raft queued, so that a busy node's chunks hold them too (msgchunk.go);
+// every slice handed out is a full slice expression.
 func (rn *RawNode) asyncReady(w *storageWork, rd *Ready) {
 	r := rn.raft
 	rn.describeWork(w, rd)
-	msgs := r.msgs
+	msgs, after := r.msgs, w.afterAppend
+	appendAt, applyAt := -1, -1
 	if w.needsWrite() {
+		appendAt = len(msgs)
 		m := pb.Message{Type: pb.MsgStorageAppend, To: LocalAppendThread, From: r.id,
 			Entries: w.entries, Snapshot: w.snapshot}
 		if !IsEmptyHardState(w.hardState) {
 			m.Term, m.Vote, m.Commit = w.hardState.Term, w.hardState.Vote, w.hardState.Commit
 		}
-		m.Responses = w.afterAppend
-		if w.writesLog() {
-			m.Responses = append(m.Responses[:len(m.Responses):len(m.Responses)], r.storageAppendAck(w.mark, w.snapshot))
-		}
 		msgs = append(msgs, m)
 	}
 	if len(w.committed) > 0 {
+		applyAt = len(msgs)
 		msgs = append(msgs, pb.Message{Type: pb.MsgStorageApply, To: LocalApplyThread, From: r.id,
-			Entries: w.committed, Responses: []pb.Message{r.storageApplyAck(w.committed)}})
+			Entries: w.committed})
 	}
-	rd.Messages = msgs
+	n := len(msgs)
+	if appendAt >= 0 {
+		if w.writesLog() {
+			after = append(after, r.storageAppendAck(w.mark, w.snapshot))
+		}
+		if len(after) > 0 {
+			msgs[appendAt].Responses = after[:len(after):len(after)]
+		}
+	}
+	if applyAt >= 0 {
+		msgs = append(msgs, r.storageApplyAck(w.committed))
+		msgs[applyAt].Responses = msgs[len(msgs)-1 : len(msgs) : len(msgs)]
+	}
+	w.msgs, w.after = filled(msgs), filled(after)
+	if n > 0 {
+		rn.countReady()
+	}
+	rd.Messages = msgs[:n:n]
 }
 
 // readyBuffers recycles the arrays behind Ready.Messages under

@@ -220,17 +220,17 @@ func (c *syncCluster) settle() {
 }
 
 // A three-voter proposal round, every Ready of every node handled, costs
-// at most one allocation per proposal with ReuseReadyBuffers. Without it
-// each Ready with messages allocates their slice: the leader's proposal
-// Ready (two MsgApps) and commit Ready (two MsgApps with the new commit
-// index), and on each follower the Ready acknowledging the entry and the
-// one acknowledging the commit: six.
+// under one allocation per proposal with ReuseReadyBuffers, and at most
+// one without it: the round's six Readies with messages (the leader's
+// proposal and commit Readies, each follower's two acknowledgements) take
+// their messages from chunks (msgchunk.go), about 0.4 allocations per
+// round, and each node's unstable log gets a new array every few entries.
 func TestThreeVoterRoundAllocations(t *testing.T) {
 	for _, tc := range []struct {
 		reuse    bool
 		min, max float64
 	}{
-		{reuse: false, min: 6, max: 6},
+		{reuse: false, min: 0, max: 1},
 		// AllocsPerRun truncates: 0 is below one per round.
 		{reuse: true, min: 0, max: 0},
 	} {
