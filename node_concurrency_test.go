@@ -240,19 +240,9 @@ func TestNodeMethodsAfterStop(t *testing.T) {
 // Ready: work left behind a full channel still reaches the application
 // with no further call to the node.
 func TestNodeAsyncDeliversWithoutFurtherInput(t *testing.T) {
-	s := NewMemoryStorage()
-	c := newTestConfig(1, s)
-	c.AsyncStorageWrites = true
-	n := StartNode(c, []Peer{{ID: 1}})
+	n := startAsyncLeader(t)
 	defer n.Stop()
 	ctx := context.Background()
-	drive(t, n, s, true, func([]string) bool { return n.Status().Applied >= 1 })
-	if err := n.Campaign(ctx); err != nil {
-		t.Fatal(err)
-	}
-	drive(t, n, s, true, func([]string) bool { return n.Status().RaftState == StateLeader })
-	// Let the leader's empty entry be applied so that nothing is left.
-	drive(t, n, s, true, func([]string) bool { return n.Status().Applied >= 2 })
 	for {
 		select {
 		case rd := <-n.Ready():
@@ -415,17 +405,9 @@ func TestNodeTicksFromAnotherGoroutineElect(t *testing.T) {
 // hand out the one it holds waits for it: the application receives them
 // in the order they were accepted.
 func TestNodeAsyncHeldReadyKeepsItsPlace(t *testing.T) {
-	s := NewMemoryStorage()
-	c := newTestConfig(1, s)
-	c.AsyncStorageWrites = true
-	n := StartNode(c, []Peer{{ID: 1}})
+	n := startAsyncLeader(t)
 	defer n.Stop()
 	ctx := context.Background()
-	drive(t, n, s, true, func([]string) bool { return n.Status().Applied >= 1 })
-	if err := n.Campaign(ctx); err != nil {
-		t.Fatal(err)
-	}
-	drive(t, n, s, true, func([]string) bool { return n.Status().Applied >= 2 })
 	for len(n.Ready()) > 0 {
 		<-n.Ready()
 	}
@@ -487,16 +469,8 @@ func TestNodeStepDropsResponsesFromNonMembers(t *testing.T) {
 // pump woken for work that a call handed out before pump got the lock
 // builds nothing: it would hand out an empty Ready.
 func TestNodeAsyncPumpSkipsWorkAlreadyHandedOut(t *testing.T) {
-	s := NewMemoryStorage()
-	c := newTestConfig(1, s)
-	c.AsyncStorageWrites = true
-	n := StartNode(c, []Peer{{ID: 1}})
+	n := startAsyncLeader(t)
 	ctx := context.Background()
-	drive(t, n, s, true, func([]string) bool { return n.Status().Applied >= 1 })
-	if err := n.Campaign(ctx); err != nil {
-		t.Fatal(err)
-	}
-	drive(t, n, s, true, func([]string) bool { return n.Status().Applied >= 2 })
 	for len(n.Ready()) > 0 {
 		<-n.Ready()
 	}
@@ -555,4 +529,22 @@ func TestNodeStepKeepsNoReferenceToEntries(t *testing.T) {
 			return
 		}
 	}
+}
+
+// startAsyncLeader starts a single-voter Node with AsyncStorageWrites and
+// drives it until it leads and has applied its leader's empty entry, so no
+// work is left. The caller stops it.
+func startAsyncLeader(t *testing.T) Node {
+	t.Helper()
+	s := NewMemoryStorage()
+	c := newTestConfig(1, s)
+	c.AsyncStorageWrites = true
+	n := StartNode(c, []Peer{{ID: 1}})
+	drive(t, n, s, true, func([]string) bool { return n.Status().Applied >= 1 })
+	if err := n.Campaign(context.Background()); err != nil {
+		n.Stop()
+		t.Fatal(err)
+	}
+	drive(t, n, s, true, func([]string) bool { return n.Status().Applied >= 2 })
+	return n
 }
