@@ -187,32 +187,29 @@ func TestAutoCompactionRevisionMode(t *testing.T) {
 		cfg.AutoCompaction = AutoCompaction{Revisions: 5, RevisionInterval: 20 * time.Millisecond}
 		props.hook(cfg)
 	})
-	lead := c.waitLeader()
-	var rev int64
-	for i := range 20 {
-		rev = put(t, c.servers[lead], "k", key(i)).Header.Revision
-	}
-	c.waitCompacted(rev - 5)
-	c.checkOldest("k", rev-5)
-	for id := range c.servers {
-		if n := props.count(id); (id == lead) != (n > 0) {
-			t.Fatalf("member %x (leader %x) proposed %d auto-compactions; only the leader may, and it must", id, lead, n)
+	// writeThenCheck writes puts through lead, waits for the history to be
+	// compacted to 5 revisions, and checks that of the running members
+	// only lead proposed compactions.
+	writeThenCheck := func(stage string, lead uint64, puts int) {
+		t.Helper()
+		var rev int64
+		for i := range puts {
+			rev = put(t, c.servers[lead], "k", key(i)).Header.Revision
+		}
+		c.waitCompacted(rev - 5)
+		c.checkOldest("k", rev-5)
+		for id := range c.servers {
+			if n := props.count(id); (id == lead) != (n > 0) {
+				t.Fatalf("%s: member %x (leader %x) proposed %d auto-compactions; only the leader may, and it must", stage, id, lead, n)
+			}
 		}
 	}
+	lead := c.waitLeader()
+	writeThenCheck("first leader", lead, 20)
 
 	// A new leader carries on.
 	c.stop(lead)
-	next := c.waitLeader()
-	for i := range 10 {
-		rev = put(t, c.servers[next], "k", key(i)).Header.Revision
-	}
-	c.waitCompacted(rev - 5)
-	c.checkOldest("k", rev-5)
-	for id := range c.servers {
-		if n := props.count(id); (id == next) != (n > 0) {
-			t.Fatalf("after the change: member %x (leader %x) proposed %d auto-compactions", id, next, n)
-		}
-	}
+	writeThenCheck("after the change", c.waitLeader(), 10)
 }
 
 func TestAutoCompactionPeriodicMode(t *testing.T) {
