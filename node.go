@@ -223,14 +223,35 @@ func (n *node) unlock() {
 	n.mu.Unlock()
 }
 
+// abandonIfHeld runs deferred by every call that runs raft under mu, with
+// held cleared once the call released mu. Raft panics on a broken
+// invariant or a failed Storage; the panic goes on to the caller, but the
+// node stops first and lets go of mu, so that an application recovering
+// from it (net/http does, for one) gets ErrStopped from later calls
+// instead of blocking on mu for ever. With v3.6 the panic ended the process
+// from the node's goroutine.
+func (n *node) abandonIfHeld(held *bool) {
+	if !*held {
+		return
+	}
+	if !n.stopped {
+		n.stopped = true
+		close(n.stopc)
+	}
+	n.mu.Unlock()
+}
+
 // stepLocal steps a message from a peer or a local request; responses
 // from nodes outside the configuration are dropped.
 func (n *node) stepLocal(m *pb.Message) error {
 	if !n.lock() {
 		return ErrStopped
 	}
+	held := true
+	defer n.abandonIfHeld(&held)
 	r := n.rn.raft
 	if IsResponseMsg(m.Type) && !IsLocalMsgTarget(m.From) && !r.isMember(m.From) {
+		held = false
 		n.mu.Unlock() // nothing changed
 		return nil
 	}
@@ -238,6 +259,7 @@ func (n *node) stepLocal(m *pb.Message) error {
 		r.logger.Debugf("%x dropped %s from %x: %v", r.id, m.Type, m.From, err)
 	}
 	n.unlock()
+	held = false
 	return nil
 }
 
@@ -246,26 +268,14 @@ func (n *node) stepLocal(m *pb.Message) error {
 // stepped.
 func (n *node) propose(ctx context.Context, data []byte, m *pb.Message) (stepErr, err error) {
 	for {
-		if !n.lock() {
-			return nil, ErrStopped
+		var wait chan struct{}
+		var stepped bool
+		wait, stepped, stepErr, err = n.tryPropose(data, m)
+		if stepped || err != nil {
+			return stepErr, err
 		}
-		if n.canPropose() {
-			if m == nil {
-				stepErr = n.rn.Propose(data)
-			} else {
-				m.From = n.rn.raft.id
-				stepErr = n.rn.raft.stepMsg(m)
-			}
-			n.unlock()
-			return stepErr, nil
-		}
-		if n.leaderc == nil {
-			n.leaderc = make(chan struct{})
-		}
-		c := n.leaderc
-		n.mu.Unlock()
 		select {
-		case <-c:
+		case <-wait:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-n.stopc:
@@ -274,12 +284,43 @@ func (n *node) propose(ctx context.Context, data []byte, m *pb.Message) (stepErr
 	}
 }
 
+// tryPropose steps the proposal if proposals can be stepped now; if not,
+// it returns a channel closed once they can.
+func (n *node) tryPropose(data []byte, m *pb.Message) (wait chan struct{}, stepped bool, stepErr, err error) {
+	if !n.lock() {
+		return nil, false, nil, ErrStopped
+	}
+	held := true
+	defer n.abandonIfHeld(&held)
+	if !n.canPropose() {
+		if n.leaderc == nil {
+			n.leaderc = make(chan struct{})
+		}
+		wait = n.leaderc
+		held = false
+		n.mu.Unlock()
+		return wait, false, nil, nil
+	}
+	if m == nil {
+		stepErr = n.rn.Propose(data)
+	} else {
+		m.From = n.rn.raft.id
+		stepErr = n.rn.raft.stepMsg(m)
+	}
+	n.unlock()
+	held = false
+	return nil, true, stepErr, nil
+}
+
 func (n *node) Tick() {
 	if !n.lock() {
 		return
 	}
+	held := true
+	defer n.abandonIfHeld(&held)
 	n.rn.Tick()
 	n.unlock()
+	held = false
 }
 
 func (n *node) Campaign(context.Context) error {
@@ -331,17 +372,23 @@ func (n *node) Advance() {
 		n.mu.Unlock()
 		return
 	}
+	held := true
+	defer n.abandonIfHeld(&held)
 	n.rn.Advance(Ready{})
 	n.unadvanced = false
 	n.unlock()
+	held = false
 }
 
 func (n *node) ApplyConfChange(cc pb.ConfChangeI) *pb.ConfState {
 	if !n.lock() {
 		return &pb.ConfState{}
 	}
+	held := true
+	defer n.abandonIfHeld(&held)
 	cs := n.rn.raft.applyConfChange(cc.AsV2())
 	n.unlock()
+	held = false
 	return &cs
 }
 

@@ -548,3 +548,50 @@ func startAsyncLeader(t *testing.T) Node {
 	drive(t, n, s, true, func([]string) bool { return n.Status().Applied >= 2 })
 	return n
 }
+
+// A panic inside raft (here: applying a conf change the configuration
+// cannot take) reaches the caller, and the node stops on the way out: an
+// application that recovers gets ErrStopped from later calls, a proposer
+// waiting for a leader is released, and Stop returns, instead of all of
+// them blocking on the node's lock.
+func TestNodePanicStopsTheNode(t *testing.T) {
+	s := NewMemoryStorage()
+	n := StartNode(newTestConfig(1, s), []Peer{{ID: 1}})
+	drive(t, n, s, false, func([]string) bool { return n.Status().Applied >= 1 })
+	waiting := make(chan error, 1)
+	go func() { waiting <- n.Propose(context.Background(), []byte("x")) }() // no leader yet: waits
+
+	func() {
+		defer func() {
+			if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "conf change") {
+				t.Fatalf("recovered %v, want the conf change panic", r)
+			}
+		}()
+		n.ApplyConfChange(pb.ConfChangeV2{}) // leaves a joint config: there is none
+	}()
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := n.Propose(context.Background(), []byte("y")); !errors.Is(err, ErrStopped) {
+			t.Errorf("Propose after the panic: %v, want ErrStopped", err)
+		}
+		if err := n.Campaign(context.Background()); !errors.Is(err, ErrStopped) {
+			t.Errorf("Campaign after the panic: %v, want ErrStopped", err)
+		}
+		if st := n.Status(); st.ID != 0 {
+			t.Errorf("Status after the panic: %+v, want the zero Status of a stopped node", st.BasicStatus)
+		}
+		n.Tick()
+		n.Advance()
+		if err := <-waiting; !errors.Is(err, ErrStopped) {
+			t.Errorf("the waiting proposer got %v, want ErrStopped", err)
+		}
+		n.Stop()
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("calls after the panic block: the node's lock was left held")
+	}
+}
