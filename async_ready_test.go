@@ -91,7 +91,7 @@ func TestAsyncReadyFieldsDescribeTheWork(t *testing.T) {
 }
 
 func TestAsyncReadyFieldsDescribeASnapshot(t *testing.T) {
-	tn := &testNet{t: t, nodes: map[uint64]*RawNode{}, stores: map[uint64]*MemoryStorage{},
+	tn := &testNet{t: t, nodes: map[uint64]*RawNode{}, stores: map[uint64]*MemoryStorage{}, counts: map[uint64]*countingStorage{},
 		applied: map[uint64][]pb.Entry{}, appliedIndex: map[uint64]uint64{},
 		appendQ: map[uint64][]pb.Message{}, applyQ: map[uint64][]pb.Message{}}
 	rn := tn.addNode(1, func(c *Config) { c.AsyncStorageWrites = true }, nil)

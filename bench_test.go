@@ -38,11 +38,12 @@ func BenchmarkLeaderRound(b *testing.B) {
 	rn, s := steadyLeader(b)
 	data := make([]byte, 64)
 	b.ReportAllocs()
-	before := s.callCounts()
+	calls := rn.raft.raftLog.storage.(*countingStorage)
+	before := calls.callCounts()
 	for b.Loop() {
 		leaderRound(rn, s, data)
 	}
-	reportStorageCalls(b, before, s.callCounts())
+	reportStorageCalls(b, before, calls.callCounts())
 }
 
 // reportStorageCalls reports the Storage reads per operation.
@@ -106,11 +107,12 @@ func BenchmarkFollowerRound(b *testing.B) {
 	rn, s := steadyFollower(b)
 	ent := []pb.Entry{{Data: make([]byte, 64)}}
 	b.ReportAllocs()
-	before := s.callCounts()
+	calls := rn.raft.raftLog.storage.(*countingStorage)
+	before := calls.callCounts()
 	for b.Loop() {
 		followerRound(rn, s, ent, rn.raft.raftLog.committed)
 	}
-	reportStorageCalls(b, before, s.callCounts())
+	reportStorageCalls(b, before, calls.callCounts())
 }
 
 func TestFollowerRoundAllocations(t *testing.T) {

@@ -166,13 +166,13 @@ func TestProposalRoundsReadNothingFromStorage(t *testing.T) {
 			tn.elect(1)
 			tn.propose(1, "warm")
 			before := map[uint64]storageCallCounts{}
-			for id, s := range tn.stores {
+			for id, s := range tn.counts {
 				before[id] = s.callCounts()
 			}
 			for i := range 20 {
 				tn.propose(1, fmt.Sprint(i))
 			}
-			for id, s := range tn.stores {
+			for id, s := range tn.counts {
 				if got := s.callCounts(); got != before[id] {
 					t.Errorf("node %d: storage calls went from %+v to %+v", id, before[id], got)
 				}
@@ -228,12 +228,12 @@ func TestDurableEntriesInMemoryAreBounded(t *testing.T) {
 	if f.raft.raftLog.committed < 20 || kept == 0 {
 		t.Fatalf("follower committed %d and kept at most %d bytes: the scenario did not pile up entries", f.raft.raftLog.committed, kept)
 	}
-	reads := tn.stores[2].callCounts().entries
+	reads := tn.counts[2].callCounts().entries
 	tn.settle()
 	if got, want := tn.appliedData(2), tn.appliedData(1); got != want || len(tn.applied[2]) != 20 {
 		t.Fatalf("follower applied %s, leader %s (want 20 proposals each)", got, want)
 	}
-	if tn.stores[2].callCounts().entries == reads {
+	if tn.counts[2].callCounts().entries == reads {
 		t.Fatal("the follower applied entries beyond the bound without reading Storage")
 	}
 }

@@ -13,9 +13,12 @@ import (
 // handles Ready the way an application does (persist, send, apply, Advance)
 // or, for async nodes, runs the storage threads' work in order.
 type testNet struct {
-	t       testing.TB
-	nodes   map[uint64]*RawNode
-	stores  map[uint64]*MemoryStorage
+	t      testing.TB
+	nodes  map[uint64]*RawNode
+	stores map[uint64]*MemoryStorage
+	// counts wraps the storage of each node addNode started: tests read
+	// the counts of raft's Storage calls.
+	counts  map[uint64]*countingStorage
 	applied map[uint64][]pb.Entry // normal entries with data, per node
 	// appliedIndex is the last index each node's application applied.
 	appliedIndex map[uint64]uint64
@@ -41,7 +44,7 @@ func newTestConfig(id uint64, s Storage) *Config {
 // newTestNet bootstraps nodes with ids 1..n as voters; tweak may adjust
 // every config.
 func newTestNet(t testing.TB, n int, tweak func(*Config)) *testNet {
-	tn := &testNet{t: t, nodes: map[uint64]*RawNode{}, stores: map[uint64]*MemoryStorage{},
+	tn := &testNet{t: t, nodes: map[uint64]*RawNode{}, stores: map[uint64]*MemoryStorage{}, counts: map[uint64]*countingStorage{},
 		applied: map[uint64][]pb.Entry{}, appliedIndex: map[uint64]uint64{}, appendQ: map[uint64][]pb.Message{}, applyQ: map[uint64][]pb.Message{}}
 	var peers []Peer
 	for id := uint64(1); id <= uint64(n); id++ {
@@ -57,8 +60,8 @@ func newTestNet(t testing.TB, n int, tweak func(*Config)) *testNet {
 // (to be added by a conf change and caught up by the leader).
 func (tn *testNet) addNode(id uint64, tweak func(*Config), peers []Peer) *RawNode {
 	s := NewMemoryStorage()
-	s.countCalls() // tests read the counts of raft's Storage calls
-	c := newTestConfig(id, s)
+	cs := &countingStorage{MemoryStorage: s}
+	c := newTestConfig(id, cs)
 	if tweak != nil {
 		tweak(c)
 	}
@@ -71,7 +74,7 @@ func (tn *testNet) addNode(id uint64, tweak func(*Config), peers []Peer) *RawNod
 			tn.t.Fatal(err)
 		}
 	}
-	tn.nodes[id], tn.stores[id] = rn, s
+	tn.nodes[id], tn.stores[id], tn.counts[id] = rn, s, cs
 	return rn
 }
 

@@ -30,7 +30,7 @@ func newNodeWithLog(t *testing.T, tn *testNet, id uint64, terms []uint64, term u
 }
 
 func emptyNet(t *testing.T) *testNet {
-	return &testNet{t: t, nodes: map[uint64]*RawNode{}, stores: map[uint64]*MemoryStorage{},
+	return &testNet{t: t, nodes: map[uint64]*RawNode{}, stores: map[uint64]*MemoryStorage{}, counts: map[uint64]*countingStorage{},
 		applied: map[uint64][]pb.Entry{}, appliedIndex: map[uint64]uint64{},
 		appendQ: map[uint64][]pb.Message{}, applyQ: map[uint64][]pb.Message{}}
 }

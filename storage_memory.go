@@ -40,36 +40,26 @@ type MemoryStorage struct {
 	// prevIndex and prevTerm identify the entry just before the log: the
 	// last entry of the snapshot, or the last compacted one.
 	prevIndex, prevTerm uint64
-	// buf holds dead compacted slots, then the log: buf[dead+i] has index
-	// prevIndex+1+i. Compact only advances dead until the dead slots
-	// outnumber the live ones, then moves the log to the array's front
-	// (or to a new array, if the old one may be shared).
-	buf  []pb.Entry
-	dead int
-	// shared is set once Entries has returned a slice of buf's array: its
-	// slots must then never be written again, and the next move of the log
-	// goes to a new array.
-	shared bool
-
-	// calls is nil unless a test counts calls (countCalls): an idle
-	// group's storage does not carry the counters.
-	calls *storageCallCounts
+	// buf holds dead compacted slots, then the log: buf[dead()+i] has
+	// index prevIndex+1+i. Compact only advances dead() until the dead
+	// slots outnumber the live ones, then moves the log to the array's
+	// front (or to a new array, if the old one may be shared).
+	buf []pb.Entry
+	// front is dead() with, in its top bit, shared(): one word instead of
+	// two keeps MemoryStorage in a smaller allocation class.
+	front uint64
 }
 
-// storageCallCounts counts the calls raft makes to each Storage method, for
-// tests that check how often raft reads its storage.
-type storageCallCounts struct {
-	initialState, entries, term, lastIndex, firstIndex, snapshot uint32
-}
+// frontShared is the bit of MemoryStorage.front that shared() reports.
+const frontShared = 1 << 63
 
-// countCalls makes ms count the Storage calls raft makes from now on.
-func (ms *MemoryStorage) countCalls() {
-	ms.Lock()
-	defer ms.Unlock()
-	if ms.calls == nil {
-		ms.calls = new(storageCallCounts)
-	}
-}
+// dead returns the number of compacted slots at the front of buf.
+func (ms *MemoryStorage) dead() int { return int(ms.front &^ frontShared) }
+
+// shared reports whether Entries has returned a slice of buf's array: its
+// slots must then never be written again, and the next move of the log
+// goes to a new array.
+func (ms *MemoryStorage) shared() bool { return ms.front&frontShared != 0 }
 
 // storedSnapshot is a pb.Snapshot in 80 bytes instead of 144: the
 // ConfState's four id lists share one array. A storage holds a snapshot
@@ -104,9 +94,6 @@ func NewMemoryStorage() *MemoryStorage {
 func (ms *MemoryStorage) InitialState() (pb.HardState, pb.ConfState, error) {
 	ms.Lock()
 	defer ms.Unlock()
-	if ms.calls != nil {
-		ms.calls.initialState++
-	}
 	return ms.hardState, ms.snap.confState(), nil
 }
 
@@ -123,9 +110,6 @@ func (ms *MemoryStorage) SetHardState(st pb.HardState) error {
 func (ms *MemoryStorage) Entries(lo, hi, maxSize uint64) ([]pb.Entry, error) {
 	ms.Lock()
 	defer ms.Unlock()
-	if ms.calls != nil {
-		ms.calls.entries++
-	}
 	if lo <= ms.prevIndex {
 		return nil, ErrCompacted
 	}
@@ -139,7 +123,7 @@ func (ms *MemoryStorage) Entries(lo, hi, maxSize uint64) ([]pb.Entry, error) {
 	// The full slice expression makes a caller's append reallocate instead
 	// of writing over the entries that follow in ms.buf.
 	if len(ents) > 0 {
-		ms.shared = true
+		ms.front |= frontShared
 	}
 	return ents[:len(ents):len(ents)], nil
 }
@@ -148,9 +132,6 @@ func (ms *MemoryStorage) Entries(lo, hi, maxSize uint64) ([]pb.Entry, error) {
 func (ms *MemoryStorage) Term(i uint64) (uint64, error) {
 	ms.Lock()
 	defer ms.Unlock()
-	if ms.calls != nil {
-		ms.calls.term++
-	}
 	switch {
 	case i < ms.prevIndex:
 		return 0, ErrCompacted
@@ -159,35 +140,29 @@ func (ms *MemoryStorage) Term(i uint64) (uint64, error) {
 	case i > ms.lastIndex():
 		return 0, ErrUnavailable
 	}
-	return ms.buf[ms.dead+int(i-ms.prevIndex-1)].Term, nil
+	return ms.buf[ms.dead()+int(i-ms.prevIndex-1)].Term, nil
 }
 
 // LastIndex implements Storage.
 func (ms *MemoryStorage) LastIndex() (uint64, error) {
 	ms.Lock()
 	defer ms.Unlock()
-	if ms.calls != nil {
-		ms.calls.lastIndex++
-	}
 	return ms.lastIndex(), nil
 }
 
 func (ms *MemoryStorage) lastIndex() uint64 {
-	return ms.prevIndex + uint64(len(ms.buf)-ms.dead)
+	return ms.prevIndex + uint64(len(ms.buf)-ms.dead())
 }
 
 // log returns the live entries, after the compaction point.
 func (ms *MemoryStorage) log() []pb.Entry {
-	return ms.buf[ms.dead:]
+	return ms.buf[ms.dead():]
 }
 
 // FirstIndex implements Storage.
 func (ms *MemoryStorage) FirstIndex() (uint64, error) {
 	ms.Lock()
 	defer ms.Unlock()
-	if ms.calls != nil {
-		ms.calls.firstIndex++
-	}
 	return ms.prevIndex + 1, nil
 }
 
@@ -196,21 +171,7 @@ func (ms *MemoryStorage) FirstIndex() (uint64, error) {
 func (ms *MemoryStorage) Snapshot() (pb.Snapshot, error) {
 	ms.Lock()
 	defer ms.Unlock()
-	if ms.calls != nil {
-		ms.calls.snapshot++
-	}
 	return ms.snap.snapshot(), nil
-}
-
-// callCounts returns how many times each Storage method has been called
-// since countCalls.
-func (ms *MemoryStorage) callCounts() storageCallCounts {
-	ms.Lock()
-	defer ms.Unlock()
-	if ms.calls == nil {
-		return storageCallCounts{}
-	}
-	return *ms.calls
 }
 
 // ApplySnapshot replaces the whole contents of the storage with snap: the
@@ -225,7 +186,7 @@ func (ms *MemoryStorage) ApplySnapshot(snap pb.Snapshot) error {
 	}
 	ms.snap = storeSnapshot(snap.Metadata.Index, snap.Metadata.Term, &snap.Metadata.ConfState, snap.Data)
 	ms.prevIndex, ms.prevTerm = snap.Metadata.Index, snap.Metadata.Term
-	ms.buf, ms.dead, ms.shared = nil, 0, false
+	ms.buf, ms.front = nil, 0
 	return nil
 }
 
@@ -262,7 +223,7 @@ func (ms *MemoryStorage) termAt(i uint64) uint64 {
 	if i == ms.prevIndex {
 		return ms.prevTerm
 	}
-	return ms.buf[ms.dead+int(i-ms.prevIndex-1)].Term
+	return ms.buf[ms.dead()+int(i-ms.prevIndex-1)].Term
 }
 
 // Compact discards the entries up to and including compactIndex; its term
@@ -282,12 +243,12 @@ func (ms *MemoryStorage) Compact(compactIndex uint64) error {
 	dropped := int(compactIndex - ms.prevIndex)
 	ms.prevTerm = ms.termAt(compactIndex)
 	ms.prevIndex = compactIndex
-	if !ms.shared {
+	if !ms.shared() {
 		// Nobody else sees these slots: drop the payloads now.
-		clear(ms.buf[ms.dead : ms.dead+dropped])
+		clear(ms.buf[ms.dead() : ms.dead()+dropped])
 	}
-	ms.dead += dropped
-	if ms.dead > len(ms.buf)-ms.dead {
+	ms.front += uint64(dropped)
+	if dead := ms.dead(); dead > len(ms.buf)-dead {
 		ms.moveLog()
 	}
 	return nil
@@ -307,14 +268,14 @@ func (ms *MemoryStorage) Compact(compactIndex uint64) error {
 func (ms *MemoryStorage) moveLog() {
 	live := ms.log()
 	n := len(live)
-	if !ms.shared && 4*len(ms.buf) >= cap(ms.buf) {
+	if !ms.shared() && 4*len(ms.buf) >= cap(ms.buf) {
 		copy(ms.buf, live) // dead > n: the two ranges do not overlap
-		clear(ms.buf[ms.dead:])
-		ms.buf, ms.dead = ms.buf[:n], 0
+		clear(ms.buf[ms.dead():])
+		ms.buf, ms.front = ms.buf[:n], 0
 		return
 	}
 	ms.buf = append(make([]pb.Entry, 0, max(2*n, cap(ms.buf)/2)), live...)
-	ms.dead, ms.shared = 0, false
+	ms.front = 0
 }
 
 // Append writes entries to the log. entries must have consecutive indexes.
@@ -351,7 +312,7 @@ func (ms *MemoryStorage) Append(entries []pb.Entry) error {
 		// they must not be overwritten.
 		keep := int(start - first)
 		ms.buf = append(ms.log()[:keep:keep], entries...)
-		ms.dead, ms.shared = 0, false
+		ms.front = 0
 	default:
 		panic(fmt.Sprintf("raft: MemoryStorage.Append: first entry index %d leaves a gap after the last index %d; entries must be appended contiguously", start, last))
 	}
@@ -368,7 +329,7 @@ func (ms *MemoryStorage) appendAtEnd(entries []pb.Entry) {
 	}
 	live := ms.log()
 	ms.buf = append(live[:len(live):len(live)], entries...)
-	ms.dead, ms.shared = 0, false
+	ms.front = 0
 }
 
 // checkConsecutive panics unless the entries' indexes increase by one.

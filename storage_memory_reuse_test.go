@@ -106,8 +106,8 @@ func TestMemoryStorageCompactionCyclesReuseArray(t *testing.T) {
 	if &s.buf[:1][0] != base {
 		t.Error("the log moved to a new array although none was handed out")
 	}
-	if s.dead != 0 || len(s.buf) != 2 {
-		t.Errorf("after the last cycle: %d dead, %d live; want 0, 2", s.dead, len(s.buf))
+	if s.dead() != 0 || len(s.buf) != 2 {
+		t.Errorf("after the last cycle: %d dead, %d live; want 0, 2", s.dead(), len(s.buf))
 	}
 	s.Unlock()
 	for i, want := range []uint64{next - 2, next - 1} {
@@ -143,12 +143,12 @@ func TestMemoryStorageCompactClearsUnsharedSlots(t *testing.T) {
 		s.Lock()
 		all := s.buf[:cap(s.buf)]
 		for i, e := range all {
-			live := i >= s.dead && i < len(s.buf)
+			live := i >= s.dead() && i < len(s.buf)
 			if !live && (e.Index != 0 || e.Data != nil) {
 				t.Errorf("after Compact(%d): dead or free slot %d holds entry %d", c, i, e.Index)
 			}
-			if live && e.Index != c+1+uint64(i-s.dead) {
-				t.Errorf("after Compact(%d): slot %d holds entry %d, want %d", c, i, e.Index, c+1+uint64(i-s.dead))
+			if live && e.Index != c+1+uint64(i-s.dead()) {
+				t.Errorf("after Compact(%d): slot %d holds entry %d, want %d", c, i, e.Index, c+1+uint64(i-s.dead()))
 			}
 		}
 		s.Unlock()
