@@ -1,7 +1,9 @@
 package raft
 
 import (
+	"slices"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/tickraft/raft/quorum"
@@ -53,5 +55,51 @@ func TestCompactConfRoundTrip(t *testing.T) {
 	_ = append(c.list(confVoters), 9)
 	if got := c.list(confLearners); !cmp.Equal(got, []uint64{3}) {
 		t.Errorf("an append to the voters wrote into the learners: %v", got)
+	}
+}
+
+// A list whose length does not fit the header's 20-bit field moves the
+// lengths into words of their own; the lists come back unchanged either
+// side of the bound, and a small configuration keeps the one-word header.
+func TestCompactConfLongLists(t *testing.T) {
+	seq := func(n int) []uint64 {
+		l := make([]uint64, n)
+		for i := range l {
+			l[i] = uint64(i + 1)
+		}
+		return l
+	}
+	longest := confLenMask - 1 // its length plus one fills the field
+	for _, tc := range []struct {
+		name string
+		cs   pb.ConfState
+		wide bool
+	}{
+		{"three voters", pb.ConfState{Voters: seq(3)}, false},
+		{"longest narrow voters", pb.ConfState{Voters: seq(longest), Learners: []uint64{}, LearnersNext: []uint64{7}}, false},
+		{"wide voters", pb.ConfState{Voters: seq(longest + 1), Learners: []uint64{}, LearnersNext: []uint64{7}}, true},
+		{"wide outgoing voters", pb.ConfState{Voters: seq(2), VotersOutgoing: seq(longest + 1), AutoLeave: true}, true},
+		{"wide learners, nil voters", pb.ConfState{Learners: seq(longest + 2)}, true},
+	} {
+		c := compactConfState(&tc.cs)
+		if got := c.header()&confWide != 0; got != tc.wide {
+			t.Errorf("%s: wide %v, want %v", tc.name, got, tc.wide)
+		}
+		// slices.Equal, not cmp.Equal, which takes seconds on these lists.
+		same := func(a, b []uint64) bool { return (a == nil) == (b == nil) && slices.Equal(a, b) }
+		if got := c.confState(); !same(got.Voters, tc.cs.Voters) || !same(got.Learners, tc.cs.Learners) ||
+			!same(got.VotersOutgoing, tc.cs.VotersOutgoing) || !same(got.LearnersNext, tc.cs.LearnersNext) || got.AutoLeave != tc.cs.AutoLeave {
+			t.Errorf("%s: the conf state did not come back unchanged (voters %d, learners %d, outgoing %d, next %d, auto-leave %v)",
+				tc.name, len(got.Voters), len(got.Learners), len(got.VotersOutgoing), len(got.LearnersNext), got.AutoLeave)
+		}
+		if want := len(tc.cs.Voters) + len(tc.cs.Learners) + len(tc.cs.VotersOutgoing) + len(tc.cs.LearnersNext); len(c.ids()) != want {
+			t.Errorf("%s: %d ids, want %d", tc.name, len(c.ids()), want)
+		}
+	}
+	if c := compactConfState(&pb.ConfState{Voters: seq(3)}); cap(c.words) != 4 {
+		t.Errorf("three voters take %d words, want 4 (a header and the ids)", cap(c.words))
+	}
+	if got := unsafe.Sizeof(compactConf{}); got != 24 {
+		t.Errorf("compactConf is %d bytes, want 24 (one slice)", got)
 	}
 }

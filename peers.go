@@ -138,7 +138,7 @@ func (r *raft) freshProgress() ([]peerProgress, tracker.ProgressMap) {
 func (r *raft) memberIDs(buf []uint64) []uint64 {
 	ids := buf
 	if r.conf != nil {
-		ids = append(ids, r.conf.ids...)
+		ids = append(ids, r.conf.ids()...)
 	} else {
 		for _, set := range [...]map[uint64]struct{}{r.trk.Voters[0], r.trk.Voters[1], r.trk.Learners, r.trk.LearnersNext} {
 			for id := range set {
@@ -168,7 +168,7 @@ func (r *raft) isMember(id uint64) bool {
 	if r.trk != nil {
 		return r.trk.Progress[id] != nil
 	}
-	return slices.Contains(r.conf.ids, id)
+	return slices.Contains(r.conf.ids(), id)
 }
 
 // isVoter reports whether id votes in either half of the configuration.
