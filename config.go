@@ -64,10 +64,10 @@ type Config struct {
 	// holds but Snapshot, SoftState and ReadStates is valid only until the
 	// next Advance (or Node.Advance), messages' entries included. An
 	// application persists, applies and sends (encodes, or steps into a
-	// RawNode) before Advance, as usual; one that keeps a message past it
-	// (a transport queue, or Node.Step, which returns before the receiving
-	// node has stepped the message) must copy the Message and its Entries
-	// first. Entry.Data is never written. Entries are reused once the log
+	// RawNode, or Node.Step, which has stepped the message when it returns)
+	// before Advance, as usual; one that keeps a message past it (a
+	// transport queue) must copy the Message and its Entries first.
+	// Entry.Data is never written. Entries are reused once the log
 	// has drained (all written and handed out for applying) and no message
 	// raft has queued still refers to them; a log that never drains at an
 	// Advance allocates as it does without the option.
