@@ -23,8 +23,10 @@
 // [MemoryStorage] is an in-memory implementation, safe for concurrent use.
 //
 // Nothing in this package starts a goroutine, reads the clock or keeps
-// global mutable state that affects a node's outputs, except the Node
-// wrapper, which runs a node on its own goroutine. Logging goes through
+// global mutable state that affects a node's outputs. The Node wrapper runs
+// its RawNode in the calling goroutines, under a mutex; only with
+// AsyncStorageWrites does it start one goroutine, which hands out Readies
+// left behind a full channel. Logging goes through
 // Config.Logger; [SetLogger] only sets the default copied into nodes created
 // afterwards.
 package raft
