@@ -39,7 +39,7 @@ type raft struct {
 	msgs            []pb.Message
 	msgsAfterAppend []pb.Message
 	// peers holds trk.Progress's entries by ascending id, rebuilt whenever
-	// the configuration changes; see peers.go.
+	// the configuration changes, nil on a follower; see peers.go.
 	peers      []peerProgress
 	readStates []ReadState
 

@@ -47,8 +47,8 @@ func (r *raft) reduceUncommittedSize(size uint64) {
 const maxScannedPeers = 8
 
 // selfProgress returns this node's Progress, nil if it is not a member.
-// For the few peers of a typical group, comparing ids along r.peers costs
-// less than hashing the id into trk.Progress, which each proposal did.
+// It runs on each proposal; for the few peers of a typical group,
+// comparing ids along r.peers costs less than hashing into trk.Progress.
 func (r *raft) selfProgress() *tracker.Progress {
 	if len(r.peers) > maxScannedPeers {
 		return r.trk.Progress[r.id]

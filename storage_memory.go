@@ -61,7 +61,7 @@ func (ms *MemoryStorage) dead() int { return int(ms.front &^ frontShared) }
 // goes to a new array.
 func (ms *MemoryStorage) shared() bool { return ms.front&frontShared != 0 }
 
-// storedSnapshot is a pb.Snapshot in 80 bytes instead of 144: the
+// storedSnapshot is a pb.Snapshot in 64 bytes instead of 144: the
 // ConfState's four id lists share one array. A storage holds a snapshot
 // from its start (often only a ConfState at a low index) and hands it out
 // rarely (InitialState, Snapshot), so it is rebuilt on those calls, its
