@@ -560,6 +560,7 @@ func TestNodePanicStopsTheNode(t *testing.T) {
 	drive(t, n, s, false, func([]string) bool { return n.Status().Applied >= 1 })
 	waiting := make(chan error, 1)
 	go func() { waiting <- n.Propose(context.Background(), []byte("x")) }() // no leader yet: waits
+	waitForLeaderWaiter(t, n)
 
 	func() {
 		defer func() {

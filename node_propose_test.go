@@ -24,9 +24,8 @@ func singleVoterNode(t *testing.T, tweak func(*Config)) (Node, *MemoryStorage) {
 	return n, s
 }
 
-// Each Propose gets its own result although result channels are reused: a
-// dropped proposal between two accepted ones reports the drop, and only
-// the accepted ones are applied.
+// Each Propose gets its own result: a dropped proposal between two
+// accepted ones reports the drop, and only the accepted ones are applied.
 func TestNodeProposeResultsStayWithTheirCaller(t *testing.T) {
 	n, s := singleVoterNode(t, func(c *Config) { c.MaxUncommittedEntriesSize = 4 })
 	defer n.Stop()
@@ -59,7 +58,8 @@ func TestNodeProposeAfterCancelledProposals(t *testing.T) {
 	cancel()
 	var applied []string
 	for i := range 20 {
-		// It may still reach the node if the select picks the send.
+		// A leader is known, so it is stepped without a look at its
+		// context; a proposal's context counts only while it waits.
 		if err := n.Propose(cancelled, []byte(fmt.Sprint("c", i))); err != nil && !errors.Is(err, context.Canceled) {
 			t.Fatalf("cancelled proposal %d: %v", i, err)
 		}
@@ -89,8 +89,8 @@ func TestNodeProposeAfterCancelledProposals(t *testing.T) {
 }
 
 // A single voter's Node round, proposal to applied, allocates less than
-// once per proposal: the entry is built in the node's scratch space and
-// the result channel is reused.
+// once per proposal: the entry is built in the RawNode's scratch space and
+// the Node hands nothing to another goroutine.
 func TestNodeSingleVoterRoundAllocations(t *testing.T) {
 	n, s := singleVoterNode(t, func(c *Config) { c.ReuseReadyBuffers = true })
 	defer n.Stop()
