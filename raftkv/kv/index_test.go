@@ -188,20 +188,28 @@ func TestFormat1Refused(t *testing.T) {
 	}
 }
 
-// TestUnknownFormatRefused: a format number this code does not know is
-// refused too.
+// TestUnknownFormatRefused: a format number this code does not know, or a
+// marker that is not a number, is refused too, and the error says which.
 func TestUnknownFormatRefused(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "kv.db")
-	s := openAt(t, path, Options{NoSync: true})
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	setRaw(t, path, bucketMeta, metaFormat, u64bytes(3))
-	if s, err := Open(path, Options{}); err == nil || !strings.Contains(err.Error(), "storage format") {
-		if s != nil {
-			s.Close()
+	for _, tc := range []struct {
+		marker []byte
+		want   string
+	}{
+		{u64bytes(3), "storage format 3, and this raftkv reads only format 2"},
+		{[]byte{0, 0, 0, 2}, "storage format marker of 4 bytes"},
+	} {
+		path := filepath.Join(t.TempDir(), "kv.db")
+		s := openAt(t, path, Options{NoSync: true})
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
 		}
-		t.Fatalf("opening a format 3 database: %v, want a storage format error", err)
+		setRaw(t, path, bucketMeta, metaFormat, tc.marker)
+		if s, err := Open(path, Options{}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			if s != nil {
+				s.Close()
+			}
+			t.Fatalf("opening a database with format marker %x: %v, want an error containing %q", tc.marker, err, tc.want)
+		}
 	}
 }
 

@@ -189,8 +189,11 @@ func checkFormat(tx *bbolt.Tx) error {
 		return errors.New("database is in storage format 1 (a keys bucket), written by an older raftkv; " +
 			"this raftkv reads only format 2: run the older raftkv on this data, or copy its keys into a " +
 			"cluster started empty with this version (for example with etcdctl make-mirror)")
-	case len(v) != 8 || binary.BigEndian.Uint64(v) != storageFormat:
-		return fmt.Errorf("database has storage format %x, this raftkv reads only format %d", v, storageFormat)
+	case len(v) != 8:
+		return fmt.Errorf("database has a storage format marker of %d bytes, want 8: it was not written by raftkv, or is damaged", len(v))
+	case binary.BigEndian.Uint64(v) != storageFormat:
+		return fmt.Errorf("database is in storage format %d, and this raftkv reads only format %d: open it with the raftkv version that wrote it",
+			binary.BigEndian.Uint64(v), storageFormat)
 	}
 	return nil
 }
