@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -17,20 +18,42 @@ import (
 // leader. Polling is for setup only; nothing is timed.
 func waitForLeaderWaiter(t *testing.T, n Node) {
 	t.Helper()
+	waitForLeaderWaiters(t, n, 1)
+}
+
+// waitForLeaderWaiters waits until n has a leader channel and at least
+// want proposers are parked on it (or on their context or Stop), so that
+// what the test does next finds them waiting rather than on their way in.
+func waitForLeaderWaiters(t *testing.T, n Node, want int) {
+	t.Helper()
 	nd := n.(*node)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		nd.mu.Lock()
 		waiting := nd.leaderc != nil
 		nd.mu.Unlock()
-		if waiting {
+		if waiting && parkedProposers() >= want {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("no proposer started waiting for a leader")
+			t.Fatalf("fewer than %d proposers started waiting for a leader", want)
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// parkedProposers counts the goroutines blocked in node.propose's select.
+func parkedProposers() int {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	parked := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		header, frames, _ := strings.Cut(g, "\n")
+		if strings.Contains(header, "[select") && strings.HasPrefix(frames, "github.com/tickraft/raft.(*node).propose(") {
+			parked++
+		}
+	}
+	return parked
 }
 
 // receive takes the next Ready, failing the test if none comes.
@@ -164,7 +187,7 @@ func TestNodeStopReleasesBlockedProposers(t *testing.T) {
 	go func() {
 		errc <- n.Step(context.Background(), pb.Message{Type: pb.MsgProp, From: 2, Entries: []pb.Entry{{Data: []byte("y")}}})
 	}()
-	waitForLeaderWaiter(t, n)
+	waitForLeaderWaiters(t, n, 2)
 	n.Stop()
 	for range 2 {
 		if err := <-errc; !errors.Is(err, ErrStopped) {
