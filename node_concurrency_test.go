@@ -510,7 +510,10 @@ func TestNodeAsyncPumpSkipsWorkAlreadyHandedOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	nd.publishLocked()
-	for len(nd.wakec) > 0 {
+	for deadline := time.Now().Add(10 * time.Second); len(nd.wakec) > 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("pump did not take its wake-up within 10s")
+		}
 		time.Sleep(time.Millisecond)
 	}
 	// Meanwhile the application takes "a" and a call hands out "b".

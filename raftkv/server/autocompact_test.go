@@ -186,6 +186,7 @@ func TestAutoCompactionRevisionMode(t *testing.T) {
 	c := newTunedCluster(t, 3, func(cfg *Config) {
 		cfg.AutoCompaction = AutoCompaction{Revisions: 5, RevisionInterval: 20 * time.Millisecond}
 		props.hook(cfg)
+		steadyLeader(cfg)
 	})
 	// writeThenCheck writes puts through lead, waits for the history to be
 	// compacted to 5 revisions, and checks that of the running members
@@ -230,8 +231,14 @@ func TestAutoCompactionPeriodicMode(t *testing.T) {
 	}
 }
 
+// steadyLeader makes an unwanted election unlikely on a loaded machine
+// (a 500 ms election timeout): the tests below check which member
+// proposed, or call the leader's own path, so they need the leader they
+// found to stay leader.
+func steadyLeader(cfg *Config) { cfg.ElectionTicks = 50 }
+
 func TestAutoCompactOutcomes(t *testing.T) {
-	c := newTestCluster(t, 3)
+	c := newTunedCluster(t, 3, steadyLeader)
 	lead := c.waitLeader()
 	var rev int64
 	for i := range 10 {
